@@ -1,0 +1,109 @@
+"""Session ids: ``<key>.<secret>``, and what a store keeps of them.
+
+The key is ``<user tag><random>``: 16 hex digits derived from the user id
+(so a store can find the user's index from a SessionId alone, and Redis can
+put every key of one user in one hash slot) followed by 16 random hex digits.
+The secret is 256 random bits; stores keep only its SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from typing import NewType
+
+import attrs
+
+SessionId = NewType("SessionId", str)
+"""The opaque credential a client presents. Treat it as a password."""
+
+TAG_LENGTH = 16
+LOCAL_LENGTH = 16
+KEY_LENGTH = TAG_LENGTH + LOCAL_LENGTH
+SECRET_LENGTH = 43  # token_urlsafe(32): 256 bits in unpadded base64url
+SESSION_ID_LENGTH = KEY_LENGTH + 1 + SECRET_LENGTH
+
+_SESSION_ID = re.compile(rf"([0-9a-f]{{{KEY_LENGTH}}})\.([A-Za-z0-9_-]{{{SECRET_LENGTH}}})")
+_KEY = re.compile(rf"[0-9a-f]{{{KEY_LENGTH}}}")
+
+
+@attrs.frozen(repr=False)
+class ParsedSessionId:
+    """A well-formed SessionId split into its halves.
+
+    The repr hides the secret so that a stray log line cannot leak it.
+    """
+
+    key: str
+    secret: str
+
+    @property
+    def tag(self) -> str:
+        """The user tag: the first half of the key."""
+        return self.key[:TAG_LENGTH]
+
+    @property
+    def local(self) -> str:
+        """The random, per-session half of the key."""
+        return self.key[TAG_LENGTH:]
+
+    def secret_hash(self) -> bytes:
+        """SHA-256 of the secret, the only form a store keeps."""
+        return hashlib.sha256(self.secret.encode("ascii")).digest()
+
+    def __repr__(self) -> str:
+        return f"ParsedSessionId(key={self.key!r}, secret=<hidden>)"
+
+
+def parse_session_id(value: object) -> ParsedSessionId | None:
+    """Split a SessionId, or return None for anything malformed.
+
+    Cheap on purpose: the length check runs before the regex, so a hostile
+    megabyte-long header costs nothing, and no store is ever asked about a
+    malformed id.
+    """
+    if not isinstance(value, str) or len(value) != SESSION_ID_LENGTH:
+        return None
+    match = _SESSION_ID.fullmatch(value)
+    if match is None:
+        return None
+    return ParsedSessionId(match.group(1), match.group(2))
+
+
+def is_session_key(value: object) -> bool:
+    """True for a string of the public-key format."""
+    return isinstance(value, str) and _KEY.fullmatch(value) is not None
+
+
+def user_tag(user_json: str) -> str:
+    """The 16-hex-digit tag of a user, from the user id's canonical JSON.
+
+    64 bits: two users collide only by chance (about one pair in four
+    billion users), and stores check the stored user id anyway, so a
+    collision costs speed, never correctness.
+    """
+    digest = hashlib.sha256(b"authsessions-user\x00" + user_json.encode("utf-8")).digest()
+    return digest[: TAG_LENGTH // 2].hex()
+
+
+def new_session_id(tag: str) -> tuple[SessionId, ParsedSessionId]:
+    """A fresh SessionId for a user tag, and its parsed form."""
+    parsed = ParsedSessionId(tag + secrets.token_hex(LOCAL_LENGTH // 2), new_secret())
+    return SessionId(f"{parsed.key}.{parsed.secret}"), parsed
+
+
+def new_secret() -> str:
+    """256 random bits from ``secrets``, base64url without padding."""
+    return secrets.token_urlsafe(32)
+
+
+def with_secret(key: str, secret: str) -> SessionId:
+    """The SessionId of a key and a secret."""
+    return SessionId(f"{key}.{secret}")
+
+
+def secret_matches(stored_hash: bytes, parsed: ParsedSessionId) -> bool:
+    """Constant-time comparison of a stored hash with a presented secret."""
+    return hmac.compare_digest(stored_hash, parsed.secret_hash())

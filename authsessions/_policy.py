@@ -1,0 +1,84 @@
+"""Session lifetime and size limits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+
+from ._errors import ConfigurationError
+
+
+def _positive_duration(name: str, value: object, *, allow_zero: bool) -> None:
+    if not isinstance(value, timedelta):
+        raise ConfigurationError(name, "must be a datetime.timedelta")
+    if value < timedelta(0) or (not allow_zero and value == timedelta(0)):
+        raise ConfigurationError(name, "must be positive" if not allow_zero else "must be >= 0")
+    if value % timedelta(milliseconds=1):
+        raise ConfigurationError(name, "must be a whole number of milliseconds")
+
+
+def _positive_int(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(name, "must be a positive int")
+
+
+@attrs.frozen(kw_only=True)
+class SessionPolicy:
+    """How long sessions live and how large they may be.
+
+    Attributes:
+        absolute_ttl: lifetime from creation; never extended. Default 30 days.
+        idle_ttl: a session unused for this long expires; each touch slides
+            it, but never past the absolute expiry. ``None`` (default) turns
+            idle expiry off.
+        touch_interval: a successful read records the use (``last_used_at``)
+            at most once per interval. ``0`` (default) touches on every read,
+            as the original library did; production deployments often use a
+            minute to save a write per request.
+        max_sessions_per_user: creating one more evicts the user's least
+            recently used session. ``None`` means unlimited. Default 100.
+        max_label_length: in characters. Default 200.
+        max_meta_bytes: size of the JSON-encoded meta. Default 8192.
+
+    Raises:
+        ConfigurationError: on construction, for a non-timedelta or
+            non-positive duration, a touch_interval not shorter than
+            idle_ttl, or a non-positive limit.
+    """
+
+    absolute_ttl: timedelta = timedelta(days=30)
+    idle_ttl: timedelta | None = None
+    touch_interval: timedelta = timedelta(0)
+    max_sessions_per_user: int | None = 100
+    max_label_length: int = 200
+    max_meta_bytes: int = 8192
+
+    def __attrs_post_init__(self) -> None:
+        _positive_duration("absolute_ttl", self.absolute_ttl, allow_zero=False)
+        if self.idle_ttl is not None:
+            _positive_duration("idle_ttl", self.idle_ttl, allow_zero=False)
+        _positive_duration("touch_interval", self.touch_interval, allow_zero=True)
+        if self.idle_ttl is not None and self.touch_interval >= self.idle_ttl:
+            raise ConfigurationError(
+                "touch_interval", "must be shorter than idle_ttl, or sessions expire while in use"
+            )
+        if self.max_sessions_per_user is not None:
+            _positive_int("max_sessions_per_user", self.max_sessions_per_user)
+        _positive_int("max_label_length", self.max_label_length)
+        _positive_int("max_meta_bytes", self.max_meta_bytes)
+
+    @property
+    def absolute_ttl_ms(self) -> int:
+        """``absolute_ttl`` in milliseconds."""
+        return self.absolute_ttl // timedelta(milliseconds=1)
+
+    @property
+    def idle_ttl_ms(self) -> int:
+        """``idle_ttl`` in milliseconds, 0 when idle expiry is off."""
+        return 0 if self.idle_ttl is None else self.idle_ttl // timedelta(milliseconds=1)
+
+    @property
+    def touch_interval_ms(self) -> int:
+        """``touch_interval`` in milliseconds."""
+        return self.touch_interval // timedelta(milliseconds=1)

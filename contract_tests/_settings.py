@@ -1,0 +1,62 @@
+"""Hypothesis settings for contract runs, chosen explicitly, never loaded
+globally behind the implementer's back."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+PROFILE_ENV = "AUTHSESSIONS_CONTRACT_PROFILE"
+
+# set by the pytest plugin from --contract-profile
+OPTION_PROFILE: str | None = None
+
+_SUPPRESSED = [
+    # the store under test comes from a function-scoped pytest fixture on
+    # purpose: it is a factory, and every example builds its own store in a
+    # fresh namespace, so nothing leaks between examples
+    HealthCheck.function_scoped_fixture,
+    # a network store makes each step a round trip; that is the store being
+    # slow, not the data generation
+    HealthCheck.too_slow,
+]
+
+PROFILES: dict[str, settings] = {
+    "dev": settings(
+        max_examples=25,
+        stateful_step_count=30,
+        deadline=None,
+        suppress_health_check=_SUPPRESSED,
+    ),
+    "ci": settings(
+        max_examples=100,
+        stateful_step_count=50,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=_SUPPRESSED,
+        print_blob=True,
+    ),
+}
+
+
+def contract_settings(profile: str | settings | None = None) -> settings:
+    """The settings of a contract profile: ``profile``, else pytest's
+    ``--contract-profile``, else the ``AUTHSESSIONS_CONTRACT_PROFILE``
+    variable, else ``dev``.
+
+    A ``settings`` object is returned as it is, for implementers who need
+    their own (for example without shrinking, when a failure is expected).
+
+    Raises:
+        ValueError: for an unknown profile name.
+    """
+    if isinstance(profile, settings):
+        return profile
+    name = profile or OPTION_PROFILE or os.environ.get(PROFILE_ENV) or "dev"
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown contract profile {name!r}; choose one of {sorted(PROFILES)}"
+        ) from None

@@ -1,0 +1,29 @@
+import authsessions
+import contract_tests
+
+
+def test_all_is_alphabetical_and_complete() -> None:
+    assert authsessions.__all__ == sorted(authsessions.__all__)
+    # "@py_builtins" and friends: pytest rewrites asserts in plugin distributions
+    public = {n for n in dir(authsessions) if not n.startswith(("_", "@"))}
+    assert public == set(authsessions.__all__)
+
+
+def test_contract_tests_exports_what_implementers_need() -> None:
+    for name in ("SessionsContract", "FakeClock", "metas", "user_ids", "labels"):
+        assert name in contract_tests.__all__
+
+
+def test_private_modules_are_private() -> None:
+    for name in dir(authsessions):
+        value = getattr(authsessions, name)
+        module = getattr(value, "__module__", "authsessions")
+        if name in authsessions.__all__ and module.startswith("authsessions."):
+            assert module.split(".")[1].startswith("_"), name
+
+
+def test_py_typed_is_shipped() -> None:
+    from importlib.resources import files
+
+    assert files("authsessions").joinpath("py.typed").is_file()
+    assert files("contract_tests").joinpath("py.typed").is_file()
