@@ -38,7 +38,7 @@ def _store(kind: str, out: TextIO) -> Iterator[tuple[Sessions[str, dict[str, Any
     if kind in ("auto", "redis"):
         try:
             from ._embedded import RedisServerNotFound, embedded_redis
-            from ._redis_sync import RedisSessions  # type: ignore[import-not-found, unused-ignore]
+            from ._redis_sync import RedisSessions
         except ImportError as err:
             if kind == "redis":
                 raise SystemExit(

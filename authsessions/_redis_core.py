@@ -1,0 +1,186 @@
+"""Everything the Redis stores do that is not I/O: key names, script
+arguments, parsing replies, translating errors. Both twins call this."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from ._codec import Codec, dumps, expires_ms, type_name
+from ._errors import ConfigurationError, SessionBackendError, StoredDataError
+from ._ids import (
+    TAG_LENGTH,
+    ParsedSessionId,
+    SessionId,
+    new_session_id,
+    parse_session_id,
+    user_tag,
+)
+from ._session import Session
+
+U = TypeVar("U")
+M = TypeVar("M")
+
+DEFAULT_PREFIX = "authsessions:"
+_GLOB = "*?[]\\"
+
+
+def check_prefix(prefix: object) -> str:
+    """A valid key prefix.
+
+    Raises:
+        ConfigurationError: not a str, or holding a brace (the only hash tag
+            in a key must be the user's) or a newline.
+    """
+    if not isinstance(prefix, str):
+        raise ConfigurationError("prefix", "must be a str")
+    if any(ch in prefix for ch in "{}\r\n"):
+        raise ConfigurationError("prefix", "must not contain braces or newlines")
+    return prefix
+
+
+def check_grace(grace: object) -> int:
+    """The garbage-collection grace in ms.
+
+    Raises:
+        ConfigurationError: not a non-negative timedelta.
+    """
+    if not isinstance(grace, timedelta) or grace < timedelta(0):
+        raise ConfigurationError("gc_grace", "must be a non-negative timedelta")
+    return grace // timedelta(milliseconds=1)
+
+
+def glob_escape(text: str) -> str:
+    """``text`` as a literal inside a SCAN MATCH pattern."""
+    return "".join("\\" + ch if ch in _GLOB else ch for ch in text)
+
+
+def text(value: Any) -> str:
+    """A reply value as str, whatever ``decode_responses`` is."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+@attrs.frozen
+class RedisLayout(Generic[U, M]):
+    """Key names and reply parsing for one prefix and one codec."""
+
+    prefix: str
+    codec: Codec[U, M]
+    grace_ms: int
+
+    # -- keys ----------------------------------------------------------------
+
+    def base(self, tag: str) -> str:
+        return f"{self.prefix}{{{tag}}}:"
+
+    def record_key(self, key: str) -> str:
+        return f"{self.base(key[:TAG_LENGTH])}s:{key[TAG_LENGTH:]}"
+
+    def index_key(self, tag: str) -> str:
+        return f"{self.base(tag)}u"
+
+    def keys_of(self, key: str) -> list[str]:
+        return [self.record_key(key), self.index_key(key[:TAG_LENGTH])]
+
+    def index_pattern(self) -> str:
+        return f"{glob_escape(self.prefix)}{{*}}:u"
+
+    def record_pattern(self) -> str:
+        return f"{glob_escape(self.prefix)}{{*}}:s:*"
+
+    def tag_of_index(self, index_key: str) -> str:
+        start = len(self.prefix) + 1
+        return index_key[start : start + TAG_LENGTH]
+
+    # -- arguments -------------------------------------------------------------
+
+    @property
+    def idle(self) -> int:
+        return self.codec.policy.idle_ttl_ms
+
+    def new_record(
+        self, user_json: str, label: str, meta_json: str, now: int
+    ) -> tuple[SessionId, ParsedSessionId, list[Any]]:
+        """A fresh SessionId and the create script's ARGV."""
+        policy = self.codec.policy
+        session_id, parsed = new_session_id(user_tag(user_json))
+        absolute = now + policy.absolute_ttl_ms
+        value = "\n".join(
+            [
+                parsed.secret_hash().hex(),
+                str(absolute),
+                str(now),
+                user_json,
+                dumps(label),
+                meta_json,
+            ]
+        )
+        args = [
+            now,
+            value,
+            parsed.local,
+            absolute,
+            self.idle,
+            policy.max_sessions_per_user or 0,
+            self.grace_ms,
+            user_json,
+        ]
+        return session_id, parsed, args
+
+    # -- replies ---------------------------------------------------------------
+
+    def session(self, key: str, record: Any, last_used: Any) -> Session[U, M]:
+        """Build a Session from a record (without its hash line).
+
+        Raises:
+            StoredDataError: the record is malformed or no longer fits.
+        """
+        try:
+            absolute, created, user_json, label_json, meta_json = text(record).split("\n")
+            import json
+
+            label = json.loads(label_json)
+            absolute_ms, created_ms, last_ms = int(absolute), int(created), int(last_used)
+        except ValueError as err:
+            raise StoredDataError(key, "record", "an authsessions record") from err
+        if not isinstance(label, str):
+            raise StoredDataError(key, "label", "str")
+        return self.codec.session(
+            key=key,
+            user_json=user_json,
+            label=label,
+            meta_json=meta_json,
+            created_ms=created_ms,
+            last_used_ms=last_ms,
+            expires_ms=expires_ms(absolute_ms, last_ms, self.idle),
+        )
+
+    def user_json_of(self, record: Any) -> str:
+        return text(record).split("\n", 3)[2]
+
+    def listing(self, tag: str, reply: list[Any]) -> list[Session[U, M]]:
+        """Sessions from a list_user reply, in the reply's order."""
+        return [
+            self.session(tag + text(reply[i]), reply[i + 1], reply[i + 2])
+            for i in range(0, len(reply), 3)
+        ]
+
+
+def parse(session_id: object) -> ParsedSessionId | None:
+    """The parsed id, or None when malformed (no round trip then)."""
+    return parse_session_id(session_id)
+
+
+def backend_error(operation: str, err: BaseException) -> SessionBackendError:
+    """The SessionBackendError for a client exception (chain it with ``from``)."""
+    return SessionBackendError("redis", operation, f"{type(err).__name__}: {err}")
+
+
+def describe(name: str, layout: RedisLayout[Any, Any], client: Any) -> str:
+    """A short, I/O-free repr of a store."""
+    return (
+        f"{name}(prefix={layout.prefix!r}, user_id_type={type_name(layout.codec.user_id_type)}, "
+        f"meta_type={type_name(layout.codec.meta_type)}, client={type(client).__name__})"
+    )

@@ -1,0 +1,24 @@
+-- destroy: remove one session, by a presented id (logout) or by key
+-- (revoking a listed device).
+--
+-- KEYS[1]  record key        KEYS[2]  the user's index key
+-- ARGV[1]  now (ms)          ARGV[2]  sha256(secret) hex, or "" to skip the check
+-- ARGV[3]  member            ARGV[4]  idle ttl (ms, 0 = off)
+-- Returns: 1 if a live session was destroyed, else 0 (an expired one is
+-- removed all the same).
+local now, hash, member, idle = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4])
+local v = redis.call("GET", KEYS[1])
+if not v then
+  redis.call("ZREM", KEYS[2], member)
+  return 0
+end
+if hash ~= "" and string.sub(v, 1, 64) ~= hash then
+  return 0
+end
+local score = redis.call("ZSCORE", KEYS[2], member)
+redis.call("DEL", KEYS[1])
+redis.call("ZREM", KEYS[2], member)
+if score and now < expiry(absolute_of(v), tonumber(score), idle) then
+  return 1
+end
+return 0
