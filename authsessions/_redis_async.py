@@ -7,7 +7,6 @@ not I/O lives in ``_redis_core``; scripts live in ``lua/``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, Generic, TypeVar, Unpack, overload
 
@@ -120,6 +119,7 @@ class AsyncRedisSessions(Generic[U, M]):
         self._clock = check_clock(clock)
         self._client = client
         self._owns_client = False
+        self._is_cluster = type(client).__name__ == "RedisCluster"
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> AsyncRedisSessions[Any, Any]:
@@ -164,16 +164,28 @@ class AsyncRedisSessions(Generic[U, M]):
             try:
                 return await client.evalsha(script.sha, len(keys), *keys, *args)
             except redis.exceptions.NoScriptError:
-                # first use, or after SCRIPT FLUSH / a failover to a fresh node
-                await client.script_load(script.source)
+                # first use, or after SCRIPT FLUSH / a failover to a fresh
+                # node: load every script at once, so the others never pay
+                await self._load_all()
                 return await client.evalsha(script.sha, len(keys), *keys, *args)
         except _BACKEND_ERRORS as err:
             raise backend_error(operation, err) from err
 
-    async def _load_scripts(self, operation: str, scripts: Iterable[_scripts.Script]) -> None:
-        try:
-            for script in scripts:
+    async def _load_all(self) -> None:
+        """SCRIPT LOAD every script (one pipelined round trip on a single
+        server; redis-py sends it to every primary of a cluster)."""
+        if self._is_cluster:
+            for script in _scripts.ALL:
                 await self._client.script_load(script.source)
+            return
+        async with self._client.pipeline(transaction=False) as pipe:
+            for script in _scripts.ALL:
+                pipe.script_load(script.source)
+            await pipe.execute()
+
+    async def _load_scripts(self, operation: str) -> None:
+        try:
+            await self._load_all()
         except _BACKEND_ERRORS as err:
             raise backend_error(operation, err) from err
 
@@ -335,7 +347,7 @@ class AsyncRedisSessions(Generic[U, M]):
     async def list_sessions(self) -> list[Session[U, M]]:
         """See :meth:`authsessions.Sessions.list_sessions`."""
         layout = self._layout
-        await self._load_scripts("list_sessions", [_scripts.LIST_USER])
+        await self._load_scripts("list_sessions")
         sessions: list[Session[U, M]] = []
         for batch in await self._scan("list_sessions", layout.index_pattern()):
             args = [now_ms(self._clock), layout.idle, ""]
@@ -350,7 +362,7 @@ class AsyncRedisSessions(Generic[U, M]):
     async def prune(self) -> int:
         """See :meth:`authsessions.Sessions.prune`."""
         layout = self._layout
-        await self._load_scripts("prune", [_scripts.PRUNE_USER, _scripts.PRUNE_RECORD])
+        await self._load_scripts("prune")
         removed = 0
         for batch in await self._scan("prune", layout.index_pattern()):
             args = [now_ms(self._clock), layout.idle]

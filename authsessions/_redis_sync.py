@@ -9,7 +9,6 @@ not I/O lives in ``_redis_core``; scripts live in ``lua/``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, Generic, TypeVar, Unpack, overload
 
@@ -122,6 +121,7 @@ class RedisSessions(Generic[U, M]):
         self._clock = check_clock(clock)
         self._client = client
         self._owns_client = False
+        self._is_cluster = type(client).__name__ == "RedisCluster"
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> RedisSessions[Any, Any]:
@@ -166,16 +166,28 @@ class RedisSessions(Generic[U, M]):
             try:
                 return client.evalsha(script.sha, len(keys), *keys, *args)
             except redis.exceptions.NoScriptError:
-                # first use, or after SCRIPT FLUSH / a failover to a fresh node
-                client.script_load(script.source)
+                # first use, or after SCRIPT FLUSH / a failover to a fresh
+                # node: load every script at once, so the others never pay
+                self._load_all()
                 return client.evalsha(script.sha, len(keys), *keys, *args)
         except _BACKEND_ERRORS as err:
             raise backend_error(operation, err) from err
 
-    def _load_scripts(self, operation: str, scripts: Iterable[_scripts.Script]) -> None:
-        try:
-            for script in scripts:
+    def _load_all(self) -> None:
+        """SCRIPT LOAD every script (one pipelined round trip on a single
+        server; redis-py sends it to every primary of a cluster)."""
+        if self._is_cluster:
+            for script in _scripts.ALL:
                 self._client.script_load(script.source)
+            return
+        with self._client.pipeline(transaction=False) as pipe:
+            for script in _scripts.ALL:
+                pipe.script_load(script.source)
+            pipe.execute()
+
+    def _load_scripts(self, operation: str) -> None:
+        try:
+            self._load_all()
         except _BACKEND_ERRORS as err:
             raise backend_error(operation, err) from err
 
@@ -337,7 +349,7 @@ class RedisSessions(Generic[U, M]):
     def list_sessions(self) -> list[Session[U, M]]:
         """See :meth:`authsessions.Sessions.list_sessions`."""
         layout = self._layout
-        self._load_scripts("list_sessions", [_scripts.LIST_USER])
+        self._load_scripts("list_sessions")
         sessions: list[Session[U, M]] = []
         for batch in self._scan("list_sessions", layout.index_pattern()):
             args = [now_ms(self._clock), layout.idle, ""]
@@ -352,7 +364,7 @@ class RedisSessions(Generic[U, M]):
     def prune(self) -> int:
         """See :meth:`authsessions.Sessions.prune`."""
         layout = self._layout
-        self._load_scripts("prune", [_scripts.PRUNE_USER, _scripts.PRUNE_RECORD])
+        self._load_scripts("prune")
         removed = 0
         for batch in self._scan("prune", layout.index_pattern()):
             args = [now_ms(self._clock), layout.idle]

@@ -31,6 +31,8 @@ class Endpoint(Protocol):
 
     def stop(self, *, kill: bool = False) -> None: ...
 
+    def signal(self, signum: int) -> None: ...
+
     def start(self) -> None: ...
 
     def cleanup(self) -> None: ...
@@ -49,6 +51,9 @@ class UrlEndpoint:
 
     def start(self) -> None:
         raise Unavailable("a Redis given by --redis-url is not ours to start")
+
+    def signal(self, signum: int) -> None:
+        raise Unavailable("a Redis given by --redis-url is not ours to signal")
 
     def cleanup(self) -> None:
         pass
@@ -69,6 +74,10 @@ class BinaryEndpoint:
 
     def start(self) -> None:
         self.server.start()
+
+    def signal(self, signum: int) -> None:
+        assert self.server.process is not None, "the server is not running"
+        self.server.process.send_signal(signum)
 
     def cleanup(self) -> None:
         self.server.cleanup()
@@ -118,6 +127,9 @@ class DockerEndpoint:
     def start(self) -> None:
         self.container.get_wrapped_container().start()
         self._wait()
+
+    def signal(self, signum: int) -> None:
+        self.container.get_wrapped_container().kill(signal=signum)
 
     def cleanup(self) -> None:
         with contextlib.suppress(Exception):

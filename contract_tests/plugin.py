@@ -110,17 +110,19 @@ def redis_server_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., 
     """Start dedicated Redis servers (binary or Docker) that a test may stop,
     kill and restart; all are removed after the test.
 
-    Call it as ``redis_server_factory(extra_args=[...])``.
+    Call it as ``redis_server_factory(extra_args=[...], provider="binary")``;
+    the provider defaults to ``--redis-provider`` (``url`` means ``auto``).
     """
     started: list[Endpoint] = []
 
-    def start(**kwargs: Any) -> Endpoint:
-        provider = pytestconfig.getoption("--redis-provider")
+    def start(*, provider: str | None = None, **kwargs: Any) -> Endpoint:
+        # a dedicated server is never the one at --redis-url: tests stop it
+        chosen = provider or pytestconfig.getoption("--redis-provider")
+        if chosen == "url":
+            chosen = "auto"
         try:
             endpoint = provision(
-                "docker" if provider == "docker" else ("binary" if provider != "auto" else "auto"),
-                image=pytestconfig.getoption("--redis-docker-image"),
-                **kwargs,
+                chosen, image=pytestconfig.getoption("--redis-docker-image"), **kwargs
             )
         except (Unavailable, OSError) as err:
             _unavailable(pytestconfig, str(err))
