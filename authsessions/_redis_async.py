@@ -201,15 +201,16 @@ class AsyncRedisSessions(Generic[U, M]):
             raise backend_error(operation, err) from err
 
     async def _scan(self, operation: str, pattern: str) -> list[list[str]]:
-        batches: list[list[str]] = [[]]
+        # SCAN may return a key more than once (while the keyspace rehashes):
+        # without the set, a listing could show a session twice
+        seen: set[str] = set()
         try:
             async for key in self._client.scan_iter(match=pattern, count=_BATCH):
-                if len(batches[-1]) >= _BATCH:
-                    batches.append([])
-                batches[-1].append(text(key))
+                seen.add(text(key))
         except _BACKEND_ERRORS as err:
             raise backend_error(operation, err) from err
-        return [batch for batch in batches if batch]
+        keys = sorted(seen)
+        return [keys[i : i + _BATCH] for i in range(0, len(keys), _BATCH)]
 
     async def _read(self, operation: str, session_id: object) -> tuple[str, Any, Any] | None:
         parsed = parse(session_id)

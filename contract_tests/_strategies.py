@@ -54,11 +54,12 @@ def labels(max_length: int = 40) -> st.SearchStrategy[str]:
     return st.text(max_size=max_length)
 
 
-def metas(meta_type: Any, converter: Any = None) -> st.SearchStrategy[Any]:
+def metas(meta_type: Any, converter: Any = None, max_bytes: int = 4096) -> st.SearchStrategy[Any]:
     """Meta values of ``meta_type``: JSON-like dicts for ``dict[str, Any]``,
     else what Hypothesis derives from the type (attrs classes, dataclasses,
     TypedDicts, ...), keeping only values the converter round-trips through
-    JSON (a derived float field may hold NaN or infinity, which JSON lacks).
+    JSON (a derived float field may hold NaN or infinity, which JSON lacks)
+    in at most ``max_bytes`` (the default policy allows 8192).
     """
     if meta_type is dict or (get_origin(meta_type) is dict and get_args(meta_type)[1] is Any):
         return st.dictionaries(st.text(max_size=8), json_values, max_size=5)
@@ -67,7 +68,8 @@ def metas(meta_type: Any, converter: Any = None) -> st.SearchStrategy[Any]:
     def round_trips(value: Any) -> bool:
         try:
             text = json.dumps(conv.unstructure(value, unstructure_as=meta_type), allow_nan=False)
-            return bool(conv.structure(json.loads(text), meta_type) == value)
+            fits = len(text.encode()) <= max_bytes // 2  # ASCII escaping may double it
+            return fits and bool(conv.structure(json.loads(text), meta_type) == value)
         except Exception:
             return False
 

@@ -74,7 +74,8 @@ def counting_async_client(url: str) -> tuple[redis.asyncio.Redis, Counter]:
 def dump(client: redis.Redis, prefix: str) -> list[tuple[bytes, Any, int]]:
     """Every key under ``prefix`` with its value and TTL in ms."""
     out = []
-    for key in client.scan_iter(match=prefix.replace("*", "\\*") + "*"):
+    # SCAN may repeat a key; a set keeps the dump exact
+    for key in sorted(set(client.scan_iter(match=prefix.replace("*", "\\*") + "*"))):
         kind = client.type(key)
         if kind == b"string":
             value: Any = client.get(key)
