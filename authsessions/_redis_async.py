@@ -183,22 +183,35 @@ class AsyncRedisSessions(Generic[U, M]):
                 pipe.script_load(script.source)
             await pipe.execute()
 
-    async def _load_scripts(self, operation: str) -> None:
-        try:
-            await self._load_all()
-        except _BACKEND_ERRORS as err:
-            raise backend_error(operation, err) from err
-
     async def _pipeline(
         self, operation: str, script: _scripts.Script, calls: list[tuple[list[str], list[Any]]]
     ) -> list[Any]:
+        """One pipelined EVALSHA per call; calls that met NOSCRIPT are sent
+        again once every script is loaded."""
         try:
-            async with self._client.pipeline(transaction=False) as pipe:
-                for keys, args in calls:
-                    pipe.evalsha(script.sha, len(keys), *keys, *args)
-                return list(await pipe.execute())
+            results = await self._send(script, calls)
+            missing = [
+                i for i, r in enumerate(results) if isinstance(r, redis.exceptions.NoScriptError)
+            ]
+            if missing:
+                await self._load_all()
+                retried = await self._send(script, [calls[i] for i in missing])
+                for i, result in zip(missing, retried, strict=True):
+                    results[i] = result
+            for result in results:
+                if isinstance(result, Exception):
+                    raise result
+            return results
         except _BACKEND_ERRORS as err:
             raise backend_error(operation, err) from err
+
+    async def _send(
+        self, script: _scripts.Script, calls: list[tuple[list[str], list[Any]]]
+    ) -> list[Any]:
+        async with self._client.pipeline(transaction=False) as pipe:
+            for keys, args in calls:
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+            return list(await pipe.execute(raise_on_error=False))
 
     async def _scan(self, operation: str, pattern: str) -> list[list[str]]:
         # SCAN may return a key more than once (while the keyspace rehashes):
@@ -348,7 +361,6 @@ class AsyncRedisSessions(Generic[U, M]):
     async def list_sessions(self) -> list[Session[U, M]]:
         """See :meth:`authsessions.Sessions.list_sessions`."""
         layout = self._layout
-        await self._load_scripts("list_sessions")
         sessions: list[Session[U, M]] = []
         for batch in await self._scan("list_sessions", layout.index_pattern()):
             args = [now_ms(self._clock), layout.idle, ""]
@@ -363,7 +375,6 @@ class AsyncRedisSessions(Generic[U, M]):
     async def prune(self) -> int:
         """See :meth:`authsessions.Sessions.prune`."""
         layout = self._layout
-        await self._load_scripts("prune")
         removed = 0
         for batch in await self._scan("prune", layout.index_pattern()):
             args = [now_ms(self._clock), layout.idle]

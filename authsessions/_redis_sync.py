@@ -185,22 +185,35 @@ class RedisSessions(Generic[U, M]):
                 pipe.script_load(script.source)
             pipe.execute()
 
-    def _load_scripts(self, operation: str) -> None:
-        try:
-            self._load_all()
-        except _BACKEND_ERRORS as err:
-            raise backend_error(operation, err) from err
-
     def _pipeline(
         self, operation: str, script: _scripts.Script, calls: list[tuple[list[str], list[Any]]]
     ) -> list[Any]:
+        """One pipelined EVALSHA per call; calls that met NOSCRIPT are sent
+        again once every script is loaded."""
         try:
-            with self._client.pipeline(transaction=False) as pipe:
-                for keys, args in calls:
-                    pipe.evalsha(script.sha, len(keys), *keys, *args)
-                return list(pipe.execute())
+            results = self._send(script, calls)
+            missing = [
+                i for i, r in enumerate(results) if isinstance(r, redis.exceptions.NoScriptError)
+            ]
+            if missing:
+                self._load_all()
+                retried = self._send(script, [calls[i] for i in missing])
+                for i, result in zip(missing, retried, strict=True):
+                    results[i] = result
+            for result in results:
+                if isinstance(result, Exception):
+                    raise result
+            return results
         except _BACKEND_ERRORS as err:
             raise backend_error(operation, err) from err
+
+    def _send(
+        self, script: _scripts.Script, calls: list[tuple[list[str], list[Any]]]
+    ) -> list[Any]:
+        with self._client.pipeline(transaction=False) as pipe:
+            for keys, args in calls:
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+            return list(pipe.execute(raise_on_error=False))
 
     def _scan(self, operation: str, pattern: str) -> list[list[str]]:
         # SCAN may return a key more than once (while the keyspace rehashes):
@@ -350,7 +363,6 @@ class RedisSessions(Generic[U, M]):
     def list_sessions(self) -> list[Session[U, M]]:
         """See :meth:`authsessions.Sessions.list_sessions`."""
         layout = self._layout
-        self._load_scripts("list_sessions")
         sessions: list[Session[U, M]] = []
         for batch in self._scan("list_sessions", layout.index_pattern()):
             args = [now_ms(self._clock), layout.idle, ""]
@@ -365,7 +377,6 @@ class RedisSessions(Generic[U, M]):
     def prune(self) -> int:
         """See :meth:`authsessions.Sessions.prune`."""
         layout = self._layout
-        self._load_scripts("prune")
         removed = 0
         for batch in self._scan("prune", layout.index_pattern()):
             args = [now_ms(self._clock), layout.idle]
