@@ -17,7 +17,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,14 +45,23 @@ def find_redis_server() -> str | None:
     return str(candidate) if os.access(candidate, os.X_OK) else None
 
 
+def _is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def free_port(below: int = 55535) -> int:
     """A currently free loopback TCP port whose cluster bus port (+10000)
-    would fit too."""
-    for _ in range(100):
+    is free too, so the same helper serves cluster nodes."""
+    for _ in range(200):
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port: int = sock.getsockname()[1]
-        if port < below:
+        if port < below and _is_free(port + 10000):
             return port
     raise OSError(f"no free loopback port below {below}")
 
@@ -126,13 +135,19 @@ class RedisServer:
             args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
         _RUNNING.add(self)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise OSError(f"redis-server exited with code {self.process.returncode}")
-            if _ping(self.host, self.port):
+        process = self.process
+
+        def up() -> bool:
+            if process.poll() is not None:
+                raise OSError(f"redis-server exited with code {process.returncode}")
+            return _ping(self.host, self.port)
+
+        try:
+            if wait_until(up, timeout=timeout, interval=0.02):
                 return self
-            time.sleep(0.02)
+        except OSError:
+            self.stop()
+            raise
         self.stop()
         raise OSError(f"redis-server did not answer on port {self.port} within {timeout}s")
 
@@ -159,6 +174,24 @@ class RedisServer:
 
     def __exit__(self, *exc: object) -> None:
         self.cleanup()
+
+
+def wait_until(ready: Callable[[], bool], *, timeout: float, interval: float = 0.05) -> bool:
+    """Poll ``ready()`` until it returns True or ``timeout`` seconds pass.
+
+    For real processes (a server starting, a cluster failing over), where a
+    fake clock cannot help. Exceptions from ``ready`` propagate.
+
+    Returns:
+        True if ``ready()`` returned True in time.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        if ready():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
 
 
 def _ping(host: str, port: int) -> bool:

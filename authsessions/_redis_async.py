@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar, Unpack, overload
 
 import cattrs
 import redis.asyncio as _redis
+import redis.asyncio.cluster as _cluster
 import redis.exceptions
 
 from . import _scripts
@@ -122,16 +123,23 @@ class AsyncRedisSessions(Generic[U, M]):
         self._is_cluster = type(client).__name__ == "RedisCluster"
 
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> AsyncRedisSessions[Any, Any]:
+    def from_url(
+        cls, url: str, *, cluster: bool = False, **kwargs: Any
+    ) -> AsyncRedisSessions[Any, Any]:
         """A store with its own client for ``url`` (closed by ``aclose()``).
 
-        Keyword arguments go to the store; the client uses redis-py defaults.
+        Args:
+            url: ``redis://``, ``rediss://`` or ``unix://``; with
+                ``cluster=True``, any node of the cluster.
+            cluster: build a ``RedisCluster`` client instead of ``Redis``.
+            kwargs: store options; the client uses redis-py defaults.
 
         Raises:
             ConfigurationError: for an invalid option.
             ValueError: for a malformed URL (from redis-py).
         """
-        store: AsyncRedisSessions[Any, Any] = cls(_redis.Redis.from_url(url), **kwargs)
+        client_class = _cluster.RedisCluster if cluster else _redis.Redis
+        store: AsyncRedisSessions[Any, Any] = cls(client_class.from_url(url), **kwargs)
         store._owns_client = True
         return store
 
@@ -210,7 +218,9 @@ class AsyncRedisSessions(Generic[U, M]):
     ) -> list[Any]:
         async with self._client.pipeline(transaction=False) as pipe:
             for keys, args in calls:
-                pipe.evalsha(script.sha, len(keys), *keys, *args)
+                # execute_command, not evalsha(): redis-py blocks the named
+                # method in cluster pipelines, yet routes the raw command by key
+                pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
             return list(await pipe.execute(raise_on_error=False))
 
     async def _scan(self, operation: str, pattern: str) -> list[list[str]]:

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar, Unpack, overload
 
 import cattrs
 import redis as _redis
+import redis.cluster as _cluster
 import redis.exceptions
 
 from . import _scripts
@@ -124,16 +125,23 @@ class RedisSessions(Generic[U, M]):
         self._is_cluster = type(client).__name__ == "RedisCluster"
 
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> RedisSessions[Any, Any]:
+    def from_url(
+        cls, url: str, *, cluster: bool = False, **kwargs: Any
+    ) -> RedisSessions[Any, Any]:
         """A store with its own client for ``url`` (closed by ``close()``).
 
-        Keyword arguments go to the store; the client uses redis-py defaults.
+        Args:
+            url: ``redis://``, ``rediss://`` or ``unix://``; with
+                ``cluster=True``, any node of the cluster.
+            cluster: build a ``RedisCluster`` client instead of ``Redis``.
+            kwargs: store options; the client uses redis-py defaults.
 
         Raises:
             ConfigurationError: for an invalid option.
             ValueError: for a malformed URL (from redis-py).
         """
-        store: RedisSessions[Any, Any] = cls(_redis.Redis.from_url(url), **kwargs)
+        client_class = _cluster.RedisCluster if cluster else _redis.Redis
+        store: RedisSessions[Any, Any] = cls(client_class.from_url(url), **kwargs)
         store._owns_client = True
         return store
 
@@ -212,7 +220,9 @@ class RedisSessions(Generic[U, M]):
     ) -> list[Any]:
         with self._client.pipeline(transaction=False) as pipe:
             for keys, args in calls:
-                pipe.evalsha(script.sha, len(keys), *keys, *args)
+                # execute_command, not evalsha(): redis-py blocks the named
+                # method in cluster pipelines, yet routes the raw command by key
+                pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
             return list(pipe.execute(raise_on_error=False))
 
     def _scan(self, operation: str, pattern: str) -> list[list[str]]:

@@ -10,10 +10,10 @@ Redis is required).
 from __future__ import annotations
 
 import contextlib
-import time
+import os
 from typing import Any, Protocol
 
-from authsessions._embedded import RedisServer, _ping, find_redis_server, free_port
+from authsessions._embedded import RedisServer, _ping, find_redis_server, free_port, wait_until
 
 DEFAULT_DOCKER_IMAGE = "authsessions-redis:local"
 PROVIDERS = ("auto", "url", "docker", "binary")
@@ -95,6 +95,10 @@ class DockerEndpoint:
     def __init__(
         self, image: str, extra_args: list[str] | None = None, port: int | None = None
     ) -> None:
+        # Ryuk, testcontainers' reaper, is an image pulled from a registry;
+        # these fixtures remove their own containers, so it is off unless
+        # the caller turned it on
+        os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
         from testcontainers.core.container import DockerContainer
 
         self.port = port or free_port()
@@ -110,12 +114,8 @@ class DockerEndpoint:
         self._wait()
 
     def _wait(self, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if _ping("127.0.0.1", self.port):
-                return
-            time.sleep(0.05)
-        raise Unavailable(f"the Redis container did not answer on port {self.port}")
+        if not wait_until(lambda: _ping("127.0.0.1", self.port), timeout=timeout):
+            raise Unavailable(f"the Redis container did not answer on port {self.port}")
 
     def stop(self, *, kill: bool = False) -> None:
         wrapped = self.container.get_wrapped_container()
@@ -180,7 +180,10 @@ def provision(
     if provider in ("auto", "docker"):
         problem = docker_problem(image)
         if problem is None:
-            return DockerEndpoint(image, extra_args, port)
+            try:
+                return DockerEndpoint(image, extra_args, port)
+            except Exception as err:  # in auto mode, fall through to the binary
+                problem = f"the container did not start ({type(err).__name__}: {err})"
         reasons.append(f"docker: {problem}")
         if provider == "docker":
             raise Unavailable("; ".join(reasons))

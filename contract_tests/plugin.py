@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from . import _settings
+from ._cluster import LocalCluster
 from ._namespaces import NAMESPACE_ROOT
 from ._provision import (
     DEFAULT_DOCKER_IMAGE,
@@ -47,6 +48,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=_truthy(os.environ.get("CI")),
         help="fail, instead of skip, when no Redis can be provisioned (default on when CI is set)",
+    )
+    group.addoption(
+        "--redis-cluster-url",
+        default=os.environ.get("AUTHSESSIONS_TEST_REDIS_CLUSTER_URL"),
+        help="use this Redis Cluster (a startup node URL; never flushed)",
     )
     group.addoption(
         "--redis-docker-image",
@@ -103,6 +109,68 @@ def redis_server(pytestconfig: pytest.Config) -> Iterator[Endpoint]:
             finally:
                 client.close()
         endpoint.cleanup()
+
+
+class ClusterEndpoint:
+    """An existing cluster given by --redis-cluster-url."""
+
+    provider = "url"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def cleanup(self) -> None:
+        pass
+
+
+def _start_cluster(config: pytest.Config, **kwargs: Any) -> Any:
+    provider = config.getoption("--redis-provider")
+    try:
+        return LocalCluster(
+            "auto" if provider == "url" else provider,
+            image=config.getoption("--redis-docker-image"),
+            **kwargs,
+        )
+    except (Unavailable, OSError) as err:
+        _unavailable(config, str(err))
+        raise
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(pytestconfig: pytest.Config) -> Iterator[Any]:
+    """A Redis Cluster of 3 primaries on loopback for the whole session
+    (``.url`` is a startup node), or the one at ``--redis-cluster-url``."""
+    url = pytestconfig.getoption("--redis-cluster-url")
+    cluster: Any = ClusterEndpoint(url) if url else _start_cluster(pytestconfig, primaries=3)
+    try:
+        yield cluster
+    finally:
+        if url:
+            from redis.cluster import RedisCluster
+
+            client = RedisCluster.from_url(url)
+            try:
+                for key in list(client.scan_iter(match=NAMESPACE_ROOT + "*")):
+                    client.unlink(key)
+            finally:
+                client.close()
+        cluster.cleanup()
+
+
+@pytest.fixture
+def redis_cluster_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., Any]]:
+    """Start dedicated clusters a test may break (``primaries=``,
+    ``replicas=``, ``node_timeout_ms=``); all are removed after the test."""
+    started: list[Any] = []
+
+    def start(**kwargs: Any) -> Any:
+        cluster = _start_cluster(pytestconfig, **kwargs)
+        started.append(cluster)
+        return cluster
+
+    yield start
+    for cluster in started:
+        cluster.cleanup()
 
 
 @pytest.fixture

@@ -28,10 +28,10 @@ SUBS = [
     (r"\bawait ", ""),
     (r"\bAsyncRedisSessions\b", "RedisSessions"),
     (r"\baclose\b", "close"),
+    (r"\bredis\.asyncio\.cluster\b", "redis.cluster"),
     (r"\bredis\.asyncio\b", "redis"),
     (r"\bAsyncSessions\b", "Sessions"),
     (r"for asyncio\.", "sync."),
-    (r"\bredis\.asyncio\.(Redis|RedisCluster)\b", r"redis.\1"),
 ]
 
 HEADER = (

@@ -4,7 +4,6 @@ The shared semantics are proven by the contract (test_contract_redis.py)."""
 from __future__ import annotations
 
 import asyncio
-import inspect
 import secrets
 import signal
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from typing import Any
 
 import pytest
 import redis
-from redis_helpers import counting_async_client, counting_client, dump
+from redis_helpers import EXPECTED, counting_async_client, counting_client, dump, exercise
 
 from authsessions import (
     AsyncRedisSessions,
@@ -41,65 +40,10 @@ def client(redis_server: Any, prefix: str) -> Iterator[redis.Redis]:
     client.close()
 
 
-OPS = [
-    "create_session",
-    "get_user_id_from_session",
-    "get_session_meta",
-    "get_session",
-    "set_session_meta",
-    "rotate_session",
-    "destroy_session(Session)",
-    "destroy_session(SessionId)",
-    "destroy_sessions_for_user",
-    "get_sessions_for_user",
-]
-
-
-async def _maybe(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
-async def _exercise(store: Any, counter: Any) -> dict[str, tuple[int, int]]:
-    """Run every one-round-trip operation once, warm, and count each; works
-    for the sync and the asyncio store alike."""
-    counts: dict[str, tuple[int, int]] = {}
-
-    async def measure(name: str, fn: Any) -> Any:
-        counter.reset()
-        result = await _maybe(fn())
-        counts[name] = counter.both
-        return result
-
-    await _maybe(store.create_session(user_id="warm", label="", meta={}))  # loads scripts
-    sid = await measure(
-        "create_session", lambda: store.create_session(user_id="u", label="l", meta={})
-    )
-    await measure("get_user_id_from_session", lambda: store.get_user_id_from_session(sid))
-    await measure("get_session_meta", lambda: store.get_session_meta(sid))
-    session = await measure("get_session", lambda: store.get_session(sid))
-    await measure("set_session_meta", lambda: store.set_session_meta(sid, {"a": 1}))
-    sid = await measure("rotate_session", lambda: store.rotate_session(sid))
-    await measure("destroy_session(Session)", lambda: store.destroy_session(session))
-    other = await _maybe(store.create_session(user_id="u", label="l", meta={}))
-    await measure("destroy_session(SessionId)", lambda: store.destroy_session(other))
-    await measure("destroy_sessions_for_user", lambda: store.destroy_sessions_for_user("u"))
-    await measure("get_sessions_for_user", lambda: store.get_sessions_for_user("u"))
-    counter.reset()
-    for junk in [None, "x", "a" * 76, "0" * 32 + "." + "!" * 43]:
-        assert await _maybe(store.get_session(junk)) is None
-        assert await _maybe(store.rotate_session(junk)) is None
-        assert await _maybe(store.destroy_session(junk)) is False
-    counts["malformed ids (12 calls)"] = counter.both
-    return counts
-
-
-EXPECTED = {op: (1, 1) for op in OPS} | {"malformed ids (12 calls)": (0, 0)}
-
-
 def test_every_operation_is_exactly_one_round_trip_sync(redis_server: Any, prefix: str) -> None:
     client, counter = counting_client(redis_server.url)
     store = RedisSessions(client, prefix=prefix)
-    assert asyncio.run(_exercise(store, counter)) == EXPECTED
+    assert asyncio.run(exercise(store, counter)) == EXPECTED
     client.close()
 
 
@@ -107,7 +51,7 @@ def test_every_operation_is_exactly_one_round_trip_async(redis_server: Any, pref
     async def main() -> dict[str, tuple[int, int]]:
         client, counter = counting_async_client(redis_server.url)
         try:
-            return await _exercise(AsyncRedisSessions(client, prefix=prefix), counter)
+            return await exercise(AsyncRedisSessions(client, prefix=prefix), counter)
         finally:
             await client.aclose()
 
