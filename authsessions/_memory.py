@@ -27,6 +27,7 @@ from ._ids import (
 )
 from ._options import StoreOptions, build_codec, check_clock
 from ._policy import SessionPolicy
+from ._repr import SessionList
 from ._session import Session
 
 U = TypeVar("U")
@@ -103,7 +104,7 @@ class _MemoryCore(Generic[U, M]):
     def _sorted(self, keys: list[str]) -> list[Session[U, M]]:
         records = [(key, self._records[key]) for key in keys]
         records.sort(key=lambda item: item[1].last_used_ms, reverse=True)
-        return [self._session(key, record) for key, record in records]
+        return SessionList(self._session(key, record) for key, record in records)
 
     # -- operations ----------------------------------------------------------
 

@@ -18,6 +18,7 @@ from ._ids import (
     parse_session_id,
     user_tag,
 )
+from ._repr import SessionList
 from ._session import Session
 
 U = TypeVar("U")
@@ -162,10 +163,10 @@ class RedisLayout(Generic[U, M]):
 
     def listing(self, tag: str, reply: list[Any]) -> list[Session[U, M]]:
         """Sessions from a list_user reply, in the reply's order."""
-        return [
+        return SessionList(
             self.session(tag + text(reply[i]), reply[i + 1], reply[i + 2])
             for i in range(0, len(reply), 3)
-        ]
+        )
 
 
 def parse(session_id: object) -> ParsedSessionId | None:

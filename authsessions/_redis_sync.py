@@ -32,6 +32,7 @@ from ._redis_core import (
     parse,
     text,
 )
+from ._repr import SessionList
 from ._session import Session
 
 U = TypeVar("U")
@@ -373,7 +374,7 @@ class RedisSessions(Generic[U, M]):
     def list_sessions(self) -> list[Session[U, M]]:
         """See :meth:`authsessions.Sessions.list_sessions`."""
         layout = self._layout
-        sessions: list[Session[U, M]] = []
+        sessions: list[Session[U, M]] = SessionList()
         for batch in self._scan("list_sessions", layout.index_pattern()):
             args = [now_ms(self._clock), layout.idle, ""]
             replies = self._pipeline(

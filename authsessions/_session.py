@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -36,3 +36,13 @@ class Session(Generic[UserId, Meta]):
     created_at: datetime
     last_used_at: datetime
     expires_at: datetime
+
+    def _repr_html_(self) -> str:
+        from ._repr import session_html
+
+        return session_html(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        from ._repr import listing_text
+
+        printer.text(listing_text([self]))
