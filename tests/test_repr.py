@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from authsessions import InMemorySessions, Session
-from authsessions._table import clip
 from authsessions._repr import MAX_ROWS, SessionList, listing_html, listing_text, session_html
+from authsessions._table import clip
 from contract_tests import FakeClock, json_values
 
 ALLOWED_TAGS = {"div", "p", "table", "thead", "tbody", "tr", "th", "td", "b", "pre"}
@@ -88,7 +88,11 @@ def test_listings_are_session_lists_that_render_without_secrets() -> None:
 
 
 def test_pretty_reprs_are_plain_text_tables() -> None:
-    from IPython.lib.pretty import pretty
+    from IPython.lib import pretty as ipython_pretty
+
+    def pretty(value: object) -> str:
+        text: str = ipython_pretty.pretty(value)  # type: ignore[no-untyped-call]
+        return text
 
     store = InMemorySessions(clock=FakeClock())
     sid = store.create_session(user_id="ann", label="Firefox", meta={"theme": "dark"})
