@@ -8,7 +8,7 @@ from typing import Any as _Any
 
 from ._clock import Clock, SystemClock
 from ._converter import make_converter
-from ._embedded import RedisServerNotFound, embedded_redis
+from ._embedded import RedisServerNotFound, embedded_redis, embedded_redis_server
 from ._errors import (
     AuthSessionsError,
     ConfigurationError,
@@ -49,6 +49,7 @@ __all__ = [
     "StoredDataError",
     "SystemClock",
     "embedded_redis",
+    "embedded_redis_server",
     "make_converter",
 ]
 

@@ -231,6 +231,21 @@ def _stop_all() -> None:
 
 
 @contextlib.contextmanager
+def embedded_redis_server(**options: Any) -> Iterator[RedisServer]:
+    """Start a private redis-server and yield it (``.url``, ``.port``).
+
+    Use this when you need a URL, for instance for an asyncio client or
+    ``AsyncRedisSessions.from_url``; ``options`` go to :class:`RedisServer`.
+
+    Raises:
+        RedisServerNotFound: if no redis-server binary exists.
+        OSError: if the server does not start.
+    """
+    with RedisServer(**options) as server:
+        yield server
+
+
+@contextlib.contextmanager
 def embedded_redis(*, decode_responses: bool = False, **options: Any) -> Iterator[Any]:
     """Start a private redis-server and yield a ``redis.Redis`` client for it.
 

@@ -9,9 +9,10 @@ cluster in containers too. Every node's cluster bus port is its port +
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import redis
+if TYPE_CHECKING:
+    import redis
 
 from authsessions._embedded import wait_until
 
@@ -81,6 +82,8 @@ class LocalCluster:
         return int(node.url.rsplit(":", 1)[1].split("/")[0])
 
     def client(self, node: Endpoint) -> redis.Redis:
+        import redis
+
         return redis.Redis(host="127.0.0.1", port=self.port(node), socket_timeout=5)
 
     def _form(self, replicas: int) -> None:
@@ -108,6 +111,8 @@ class LocalCluster:
                 client.close()
 
     def _wait(self, ready: Any, what: str, timeout: float = 30.0) -> None:
+        import redis
+
         def check() -> bool:
             try:
                 return bool(ready())
@@ -155,6 +160,8 @@ def _replica_count(client: redis.Redis) -> int:
 
 
 def _alive(client: redis.Redis) -> bool:
+    import redis
+
     try:
         return bool(client.ping())
     except redis.RedisError:

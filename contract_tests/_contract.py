@@ -321,11 +321,14 @@ class SessionsContract:
             store.clock.advance(timedelta(hours=1) - timedelta(milliseconds=1))
             assert store.get_user_id_from_session(session_id) == user
             store.clock.advance(1)
-            assert store.get_user_id_from_session(session_id) is None
-            assert store.get_session(session_id) is None
-            assert store.get_sessions_for_user(user) == []
-            assert store.list_sessions() == []
-            assert store.destroy_session(session_id) is False
+            expired = "a session past its absolute_ttl"
+            assert store.get_user_id_from_session(session_id) is None, f"{expired} was read"
+            assert store.get_session(session_id) is None, f"{expired} was read"
+            assert store.get_sessions_for_user(user) == [], f"{expired} was listed for its user"
+            assert store.list_sessions() == [], f"{expired} was in list_sessions()"
+            assert store.destroy_session(session_id) is False, (
+                f"destroying {expired} returned True"
+            )
 
     # -- rule 3 and 4: expiry and touch -------------------------------------------
 

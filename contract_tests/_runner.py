@@ -69,12 +69,12 @@ class ContractReport:
             f"contract: {counts['passed']} passed, {counts['failed']} failed, "
             f"{counts['skipped']} skipped"
         ]
+        if self.failed:
+            first = self.failed[0]
+            lines += ["", f"first failing rule: {first.rule}", first.report.rstrip(), ""]
         for result in self.results:
             mark = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}[result.outcome]
             lines.append(f"  {mark} {result.rule}")
-        if self.failed:
-            first = self.failed[0]
-            lines += ["", f"first failing rule: {first.rule}", first.report]
         return "\n".join(lines)
 
     def __str__(self) -> str:

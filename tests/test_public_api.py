@@ -27,3 +27,21 @@ def test_py_typed_is_shipped() -> None:
 
     assert files("authsessions").joinpath("py.typed").is_file()
     assert files("contract_tests").joinpath("py.typed").is_file()
+
+
+def test_library_contract_and_plugin_import_without_redis() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['redis'] = None\n"
+        "import authsessions, contract_tests, contract_tests.plugin\n"
+        "store = authsessions.InMemorySessions()\n"
+        "store.create_session(user_id='u', label='', meta={})\n"
+        "try:\n    authsessions.RedisSessions\nexcept ImportError:\n    print('lazy')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "lazy"
