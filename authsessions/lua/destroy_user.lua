@@ -3,7 +3,8 @@
 -- KEYS[1]  the user's index key
 -- ARGV[1]  now (ms)          ARGV[2]  idle ttl (ms, 0 = off)
 -- ARGV[3]  user json         ARGV[4]  member to keep, or ""
--- ARGV[5]  sha256(secret) hex of the session to keep, or ""
+-- ARGV[5]  sha256(secret) hex of the session to keep, or "" (keep nothing),
+--          or "*" (keep ARGV[4] by key alone: the operator command line)
 -- Returns: the number of live sessions destroyed.
 local now, idle, user = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local keep, keep_hash = ARGV[4], ARGV[5]
@@ -15,7 +16,8 @@ for i = 1, #entries, 2 do
   local v = redis.call("GET", key)
   if not v then
     redis.call("ZREM", KEYS[1], member)
-  elseif user_of(v) == user and not (member == keep and string.sub(v, 1, 64) == keep_hash) then
+  elseif user_of(v) == user
+      and not (member == keep and (keep_hash == "*" or string.sub(v, 1, 64) == keep_hash)) then
     if now < expiry(absolute_of(v), tonumber(entries[i + 1]), idle) then
       destroyed = destroyed + 1
     end
