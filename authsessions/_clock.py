@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -36,12 +37,16 @@ def to_ms(moment: datetime) -> int:
 
 
 def from_ms(ms: int) -> datetime:
-    """The aware UTC datetime of a millisecond timestamp."""
-    return datetime.fromtimestamp(ms / 1000, UTC).replace(microsecond=(ms % 1000) * 1000)
+    """The aware UTC datetime of a millisecond timestamp (exact: integer
+    arithmetic, no float)."""
+    return _EPOCH + timedelta(milliseconds=ms)
 
 
 def now_ms(clock: Clock) -> int:
     """The clock's current time in milliseconds since the epoch."""
+    if type(clock) is SystemClock:
+        # the hot path: no datetime round trip for the wall clock
+        return time.time_ns() // 1_000_000
     return to_ms(clock.now())
 
 

@@ -46,6 +46,23 @@ class Codec(Generic[U, M]):
     meta_type: Any
     converter: cattrs.Converter
     policy: SessionPolicy
+    # True when the converter is our own: then plain JSON types skip cattrs
+    # on reads (what json.loads returns is already fresh and exact)
+    fast: bool = False
+    # per type: the plain JSON type json.loads already returns exactly, or None
+    _plain: dict[str, type | None] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        def plain(tp: Any) -> type | None:
+            if not self.fast:
+                return None
+            if tp is str or tp is int:
+                return tp
+            return dict if tp == dict[str, Any] else None
+
+        object.__setattr__(
+            self, "_plain", {"user_id": plain(self.user_id_type), "meta": plain(self.meta_type)}
+        )
 
     def _encode(self, field: str, value: object, tp: Any) -> str:
         expected = type_name(tp)
@@ -111,11 +128,23 @@ class Codec(Generic[U, M]):
             )
         return label
 
+    def _structure(self, key: str, field: str, value: Any, tp: Any) -> Any:
+        plain = self._plain[field]
+        if plain is not None:
+            if type(value) is plain:
+                return value
+            raise StoredDataError(key, field, type_name(tp))
+        try:
+            return self.converter.structure(value, tp)
+        except Exception as err:  # whatever the converter raises: it does not fit
+            raise StoredDataError(key, field, type_name(tp)) from err
+
     def _decode(self, key: str, field: str, text: str, tp: Any) -> Any:
         try:
-            return self.converter.structure(json.loads(text), tp)
-        except (TypeError, ValueError, RecursionError, cattrs.BaseValidationError) as err:
+            value = json.loads(text)
+        except ValueError as err:
             raise StoredDataError(key, field, type_name(tp)) from err
+        return self._structure(key, field, value, tp)
 
     def decode_user_id(self, key: str, text: str) -> U:
         """The user id of a stored session.
@@ -140,22 +169,34 @@ class Codec(Generic[U, M]):
         *,
         key: str,
         user_json: str,
-        label: str,
+        label: str | None,
         meta_json: str,
         created_ms: int,
         last_used_ms: int,
         expires_ms: int,
+        label_json: str | None = None,
     ) -> Session[U, M]:
-        """Build the public record from stored parts.
+        """Build the public record from stored parts; the label comes as a
+        str, or as JSON text in ``label_json`` (decoded together with the
+        rest in one ``json.loads``).
 
         Raises:
-            StoredDataError: the stored user id or meta no longer fits.
+            StoredDataError: the stored user id, label or meta no longer fits.
         """
+        try:
+            if label_json is None:
+                user, meta = json.loads(f"[{user_json},{meta_json}]")
+            else:
+                user, label, meta = json.loads(f"[{user_json},{label_json},{meta_json}]")
+        except ValueError as err:
+            raise StoredDataError(key, "record", "an authsessions record") from err
+        if type(label) is not str:
+            raise StoredDataError(key, "label", "str")
         return Session(
             key=key,
-            user_id=self.decode_user_id(key, user_json),
+            user_id=self._structure(key, "user_id", user, self.user_id_type),
             label=label,
-            meta=self.decode_meta(key, meta_json),
+            meta=self._structure(key, "meta", meta, self.meta_type),
             created_at=from_ms(created_ms),
             last_used_at=from_ms(last_used_ms),
             expires_at=from_ms(expires_ms),

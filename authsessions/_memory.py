@@ -37,6 +37,9 @@ M = TypeVar("M")
 @attrs.define(slots=True)
 class _Record:
     secret_hash: bytes = attrs.field(repr=False)
+    # user ids are immutable (str, int, UUID), so the validated value can be
+    # handed out as is; meta is decoded afresh on every read
+    user_id: Any
     user_json: str
     label: str
     meta_json: str
@@ -125,6 +128,7 @@ class _MemoryCore(Generic[U, M]):
                         self._remove(key)
             self._records[parsed.key] = _Record(
                 secret_hash=parsed.secret_hash(),
+                user_id=user_id,
                 user_json=user_json,
                 label=label,
                 meta_json=meta_json,
@@ -135,34 +139,48 @@ class _MemoryCore(Generic[U, M]):
             self._by_user.setdefault(user_json, {})[parsed.key] = None
         return session_id
 
-    def read(self, session_id: object) -> tuple[str, _Record] | None:
-        """Validate and touch; returns a snapshot of the record."""
+    def _touch(self, parsed: ParsedSessionId) -> _Record | None:
+        """The live record of a presented id, touched; call with the lock."""
+        now = now_ms(self.clock)
+        record = self._live(parsed, now)
+        if (
+            record is not None
+            and now > record.last_used_ms
+            and (now - record.last_used_ms >= self.codec.policy.touch_interval_ms)
+        ):
+            # the idle expiry slides with last use; the absolute one caps it
+            record.last_used_ms = now
+        return record
+
+    def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
         with self._lock:
-            now = now_ms(self.clock)
-            record = self._live(parsed, now)
-            if record is None:
-                return None
-            if now - record.last_used_ms >= self.codec.policy.touch_interval_ms and (
-                now > record.last_used_ms
-            ):
-                # the idle expiry slides with last use; the absolute one caps it
-                record.last_used_ms = now
-            return parsed.key, attrs.evolve(record)
-
-    def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
-        found = self.read(session_id)
-        return None if found is None else self.codec.decode_user_id(*_user(found))
+            record = self._touch(parsed)
+            return None if record is None else record.user_id
 
     def get_session_meta(self, session_id: SessionId | None) -> M | None:
-        found = self.read(session_id)
-        return None if found is None else self.codec.decode_meta(found[0], found[1].meta_json)
+        parsed = parse_session_id(session_id)
+        if parsed is None:
+            return None
+        with self._lock:
+            record = self._touch(parsed)
+            if record is None:
+                return None
+            meta_json = record.meta_json
+        return self.codec.decode_meta(parsed.key, meta_json)
 
     def get_session(self, session_id: SessionId | None) -> Session[U, M] | None:
-        found = self.read(session_id)
-        return None if found is None else self._session(*found)
+        parsed = parse_session_id(session_id)
+        if parsed is None:
+            return None
+        with self._lock:
+            record = self._touch(parsed)
+            if record is None:
+                return None
+            snapshot = attrs.evolve(record)
+        return self._session(parsed.key, snapshot)
 
     def set_session_meta(self, session_id: SessionId, meta: M) -> bool:
         meta_json = self.codec.encode_meta(meta)
@@ -240,10 +258,6 @@ class _MemoryCore(Generic[U, M]):
             for key in dead:
                 self._remove(key)
             return len(dead)
-
-
-def _user(found: tuple[str, _Record]) -> tuple[str, str]:
-    return found[0], found[1].user_json
 
 
 def _describe(name: str, core: _MemoryCore[Any, Any]) -> str:

@@ -45,11 +45,12 @@ def build_codec(
         policy = SessionPolicy()
     elif not isinstance(policy, SessionPolicy):
         raise ConfigurationError("policy", "must be a SessionPolicy")
+    fast = converter is None
     if converter is None:
         converter = make_converter()
     elif not isinstance(converter, cattrs.Converter):
         raise ConfigurationError("converter", "must be a cattrs.Converter")
-    return Codec(user_id_type, meta_type, converter, policy)
+    return Codec(user_id_type, meta_type, converter, policy, fast)
 
 
 def check_clock(clock: Clock | None) -> Clock:

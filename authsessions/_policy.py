@@ -53,6 +53,10 @@ class SessionPolicy:
     max_sessions_per_user: int | None = 100
     max_label_length: int = 200
     max_meta_bytes: int = 8192
+    # the durations in ms, computed once: every read needs them
+    absolute_ttl_ms: int = attrs.field(init=False, repr=False, eq=False)
+    idle_ttl_ms: int = attrs.field(init=False, repr=False, eq=False)
+    touch_interval_ms: int = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         _positive_duration("absolute_ttl", self.absolute_ttl, allow_zero=False)
@@ -67,18 +71,9 @@ class SessionPolicy:
             _positive_int("max_sessions_per_user", self.max_sessions_per_user)
         _positive_int("max_label_length", self.max_label_length)
         _positive_int("max_meta_bytes", self.max_meta_bytes)
-
-    @property
-    def absolute_ttl_ms(self) -> int:
-        """``absolute_ttl`` in milliseconds."""
-        return self.absolute_ttl // timedelta(milliseconds=1)
-
-    @property
-    def idle_ttl_ms(self) -> int:
-        """``idle_ttl`` in milliseconds, 0 when idle expiry is off."""
-        return 0 if self.idle_ttl is None else self.idle_ttl // timedelta(milliseconds=1)
-
-    @property
-    def touch_interval_ms(self) -> int:
-        """``touch_interval`` in milliseconds."""
-        return self.touch_interval // timedelta(milliseconds=1)
+        ms = timedelta(milliseconds=1)
+        object.__setattr__(self, "absolute_ttl_ms", self.absolute_ttl // ms)
+        object.__setattr__(
+            self, "idle_ttl_ms", 0 if self.idle_ttl is None else self.idle_ttl // ms
+        )
+        object.__setattr__(self, "touch_interval_ms", self.touch_interval // ms)

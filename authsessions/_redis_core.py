@@ -140,18 +140,14 @@ class RedisLayout(Generic[U, M]):
         """
         try:
             absolute, created, user_json, label_json, meta_json = text(record).split("\n")
-            import json
-
-            label = json.loads(label_json)
             absolute_ms, created_ms, last_ms = int(absolute), int(created), int(last_used)
         except ValueError as err:
             raise StoredDataError(key, "record", "an authsessions record") from err
-        if not isinstance(label, str):
-            raise StoredDataError(key, "label", "str")
         return self.codec.session(
             key=key,
             user_json=user_json,
-            label=label,
+            label=None,
+            label_json=label_json,
             meta_json=meta_json,
             created_ms=created_ms,
             last_used_ms=last_ms,

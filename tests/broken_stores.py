@@ -19,13 +19,8 @@ class OldestFirst(_MemoryCore[Any, Any]):
 
 
 class ReadsDoNotTouch(_MemoryCore[Any, Any]):
-    def read(self, session_id: object) -> Any:
-        parsed = parse_session_id(session_id)
-        if parsed is None:
-            return None
-        with self._lock:
-            record = self._live(parsed, now_ms(self.clock))
-            return None if record is None else (parsed.key, record)
+    def _touch(self, parsed: Any) -> Any:
+        return self._live(parsed, now_ms(self.clock))
 
 
 class TouchResurrects(_MemoryCore[Any, Any]):
@@ -37,11 +32,11 @@ class TouchResurrects(_MemoryCore[Any, Any]):
             self._by_user.get(record.user_json, {}).pop(key, None)
         return record
 
-    def read(self, session_id: object) -> Any:
-        found = super().read(session_id)
-        if found is not None:
-            self._by_user.setdefault(found[1].user_json, {})[found[0]] = None
-        return found
+    def _touch(self, parsed: Any) -> Any:
+        record = super()._touch(parsed)
+        if record is not None:
+            self._by_user.setdefault(record.user_json, {})[parsed.key] = None
+        return record
 
     def destroy_session(self, session: Any) -> bool:
         parsed = parse_session_id(session)
@@ -58,12 +53,14 @@ class SharedMeta(_MemoryCore[Any, Any]):
         self._cache: dict[str, Any] = {}
 
     def get_session_meta(self, session_id: Any) -> Any:
-        found = self.read(session_id)
-        if found is None:
+        parsed = parse_session_id(session_id)
+        with self._lock:
+            record = None if parsed is None else self._touch(parsed)
+        if parsed is None or record is None:
             return None
-        if found[0] not in self._cache:
-            self._cache[found[0]] = self.codec.decode_meta(found[0], found[1].meta_json)
-        return self._cache[found[0]]
+        if parsed.key not in self._cache:
+            self._cache[parsed.key] = self.codec.decode_meta(parsed.key, record.meta_json)
+        return self._cache[parsed.key]
 
 
 class ExpiredStillReturned(_MemoryCore[Any, Any]):

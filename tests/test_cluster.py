@@ -140,3 +140,37 @@ def test_failover_keeps_the_store_working_with_the_same_client(redis_cluster_fac
     assert store.get_session(fresh) is not None
     assert len(store.list_sessions()) == len(sessions) + 1
     client.close()
+
+
+def test_async_cluster_store_survives_racing_first_connections(redis_cluster: Any) -> None:
+    """redis-py 8.1's asyncio cluster client can fail when tasks race to open
+    connections; from_url(cluster=True) builds a client that does not."""
+
+    async def main() -> None:
+        for _ in range(10):
+            store = AsyncRedisSessions.from_url(redis_cluster.url, cluster=True, prefix="race:")
+            try:
+
+                async def work(i: int, store: Any = store) -> None:
+                    for _ in range(10):
+                        sid = await store.create_session(user_id=f"u{i}", label="", meta={})
+                        assert await store.get_user_id_from_session(sid) == f"u{i}"
+
+                await asyncio.gather(*(work(i) for i in range(8)))
+                for i in range(8):
+                    await store.destroy_sessions_for_user(f"u{i}")
+            finally:
+                await store.aclose()
+
+    asyncio.run(main())
+
+
+def test_unexpected_client_exceptions_become_backend_errors() -> None:
+    class Broken:
+        def evalsha(self, *args: Any) -> Any:
+            raise AttributeError("'NoneType' object has no attribute 'writelines'")
+
+    store = RedisSessions(Broken(), prefix="x:")
+    with pytest.raises(SessionBackendError) as info:
+        store.get_session("0" * 32 + "." + "A" * 43)  # type: ignore[arg-type]
+    assert isinstance(info.value.__cause__, AttributeError)
