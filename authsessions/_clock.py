@@ -39,7 +39,7 @@ def to_ms(moment: datetime) -> int:
 def from_ms(ms: int) -> datetime:
     """The aware UTC datetime of a millisecond timestamp (exact: integer
     arithmetic, no float)."""
-    return _EPOCH + timedelta(milliseconds=ms)
+    return _EPOCH + _MS * ms
 
 
 def now_ms(clock: Clock) -> int:
@@ -51,3 +51,4 @@ def now_ms(clock: Clock) -> int:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)

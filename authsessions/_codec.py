@@ -139,14 +139,14 @@ class Codec(Generic[U, M]):
         except Exception as err:  # whatever the converter raises: it does not fit
             raise StoredDataError(key, field, type_name(tp)) from err
 
-    def _decode(self, key: str, field: str, text: str, tp: Any) -> Any:
+    def _decode(self, key: str, field: str, text: str | bytes, tp: Any) -> Any:
         try:
             value = json.loads(text)
         except ValueError as err:
             raise StoredDataError(key, field, type_name(tp)) from err
         return self._structure(key, field, value, tp)
 
-    def decode_user_id(self, key: str, text: str) -> U:
+    def decode_user_id(self, key: str, text: str | bytes) -> U:
         """The user id of a stored session.
 
         Raises:
@@ -190,6 +190,23 @@ class Codec(Generic[U, M]):
                 user, label, meta = json.loads(f"[{user_json},{label_json},{meta_json}]")
         except ValueError as err:
             raise StoredDataError(key, "record", "an authsessions record") from err
+        return self.build(key, user, label, meta, created_ms, last_used_ms, expires_ms)
+
+    def build(
+        self,
+        key: str,
+        user: Any,
+        label: Any,
+        meta: Any,
+        created_ms: int,
+        last_used_ms: int,
+        expires_ms: int,
+    ) -> Session[U, M]:
+        """A Session from JSON-decoded parts.
+
+        Raises:
+            StoredDataError: a part no longer fits its declared type.
+        """
         if type(label) is not str:
             raise StoredDataError(key, "label", "str")
         return Session(

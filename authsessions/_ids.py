@@ -12,9 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from typing import NewType
-
-import attrs
+from typing import NamedTuple, NewType
 
 SessionId = NewType("SessionId", str)
 """The opaque credential a client presents. Treat it as a password."""
@@ -29,9 +27,9 @@ _SESSION_ID = re.compile(rf"([0-9a-f]{{{KEY_LENGTH}}})\.([A-Za-z0-9_-]{{{SECRET_
 _KEY = re.compile(rf"[0-9a-f]{{{KEY_LENGTH}}}")
 
 
-@attrs.frozen(repr=False)
-class ParsedSessionId:
-    """A well-formed SessionId split into its halves.
+class ParsedSessionId(NamedTuple):
+    """A well-formed SessionId split into its halves (a NamedTuple: reads
+    are hot paths, and a tuple is the cheapest record Python builds).
 
     The repr hides the secret so that a stray log line cannot leak it.
     """
@@ -53,8 +51,15 @@ class ParsedSessionId:
         """SHA-256 of the secret, the only form a store keeps."""
         return hashlib.sha256(self.secret.encode("ascii")).digest()
 
+    def secret_hash_hex(self) -> str:
+        """The same, as 64 hex digits (what the Redis records hold)."""
+        return hashlib.sha256(self.secret.encode("ascii")).hexdigest()
+
     def __repr__(self) -> str:
         return f"ParsedSessionId(key={self.key!r}, secret=<hidden>)"
+
+    def __str__(self) -> str:
+        return repr(self)
 
 
 def parse_session_id(value: object) -> ParsedSessionId | None:
@@ -69,7 +74,7 @@ def parse_session_id(value: object) -> ParsedSessionId | None:
     match = _SESSION_ID.fullmatch(value)
     if match is None:
         return None
-    return ParsedSessionId(match.group(1), match.group(2))
+    return ParsedSessionId(*match.groups())
 
 
 def is_session_key(value: object) -> bool:

@@ -265,7 +265,7 @@ class AsyncRedisSessions(Generic[U, M]):
             layout.keys_of(parsed.key),
             [
                 now_ms(self._clock),
-                parsed.secret_hash().hex(),
+                parsed.secret_hash_hex(),
                 parsed.local,
                 layout.idle,
                 policy.touch_interval_ms,
@@ -277,7 +277,7 @@ class AsyncRedisSessions(Generic[U, M]):
     def _checked(self, parsed: ParsedSessionId, extra: list[Any]) -> list[Any]:
         return [
             now_ms(self._clock),
-            parsed.secret_hash().hex(),
+            parsed.secret_hash_hex(),
             parsed.local,
             self._layout.idle,
             *extra,
@@ -340,7 +340,7 @@ class AsyncRedisSessions(Generic[U, M]):
         if parsed is None:
             return None
         secret = new_secret()
-        new_hash = ParsedSessionId(parsed.key, secret).secret_hash().hex()
+        new_hash = ParsedSessionId(parsed.key, secret).secret_hash_hex()
         keys = self._layout.keys_of(parsed.key)
         args = self._checked(parsed, [new_hash])
         rotated = await self._run("rotate_session", _scripts.ROTATE, keys, args)
@@ -353,7 +353,7 @@ class AsyncRedisSessions(Generic[U, M]):
             secret_hash = ""
         else:
             parsed = parse(session)
-            secret_hash = "" if parsed is None else parsed.secret_hash().hex()
+            secret_hash = "" if parsed is None else parsed.secret_hash_hex()
         if parsed is None:
             return False
         keys = self._layout.keys_of(parsed.key)
@@ -368,7 +368,7 @@ class AsyncRedisSessions(Generic[U, M]):
         kept = parse(keep)
         keep_member, keep_hash = "", ""
         if kept is not None and kept.tag == tag:
-            keep_member, keep_hash = kept.local, kept.secret_hash().hex()
+            keep_member, keep_hash = kept.local, kept.secret_hash_hex()
         args = [now_ms(self._clock), layout.idle, user_json, keep_member, keep_hash]
         destroyed = await self._run(
             "destroy_sessions_for_user", _scripts.DESTROY_USER, [layout.index_key(tag)], args

@@ -4,6 +4,7 @@ arguments, parsing replies, translating errors. Both twins call this."""
 from __future__ import annotations
 
 from datetime import timedelta
+import json
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -110,7 +111,7 @@ class RedisLayout(Generic[U, M]):
         absolute = now + policy.absolute_ttl_ms
         value = "\n".join(
             [
-                parsed.secret_hash().hex(),
+                parsed.secret_hash_hex(),
                 str(absolute),
                 str(now),
                 user_json,
@@ -154,14 +155,44 @@ class RedisLayout(Generic[U, M]):
             expires_ms=expires_ms(absolute_ms, last_ms, self.idle),
         )
 
-    def user_json_of(self, record: Any) -> str:
-        return text(record).split("\n", 3)[2]
+    def user_json_of(self, record: Any) -> Any:
+        """The user id's JSON (bytes or str, as the reply came) of a record."""
+        sep = b"\n" if isinstance(record, bytes) else "\n"
+        return record.split(sep, 3)[2]
 
     def listing(self, tag: str, reply: list[Any]) -> list[Session[U, M]]:
-        """Sessions from a list_user reply, in the reply's order."""
+        """Sessions from a list_user reply, in the reply's order.
+
+        All records are JSON-decoded in one ``json.loads`` (a listing of
+        1,000 sessions is one call, not 3,000); a record that does not parse
+        is then found on the slow path and named in the StoredDataError.
+        """
+        try:
+            heads, parts = [], []
+            for i in range(1, len(reply), 3):
+                absolute, created, user_json, label_json, meta_json = text(reply[i]).split("\n")
+                heads.append((int(absolute), int(created), int(reply[i + 1])))
+                parts.append(f"[{user_json},{label_json},{meta_json}]")
+            decoded = json.loads(f"[{','.join(parts)}]")
+        except ValueError:
+            # one record is broken: the per-record path raises, naming it
+            for i in range(0, len(reply), 3):
+                self.session(tag + text(reply[i]), reply[i + 1], reply[i + 2])
+            raise  # pragma: no cover - the loop above raised
+        idle = self.idle
         return SessionList(
-            self.session(tag + text(reply[i]), reply[i + 1], reply[i + 2])
-            for i in range(0, len(reply), 3)
+            self.codec.build(
+                tag + text(reply[3 * n]),
+                user,
+                label,
+                meta,
+                created,
+                last,
+                expires_ms(absolute, last, idle),
+            )
+            for n, ((user, label, meta), (absolute, created, last)) in enumerate(
+                zip(decoded, heads, strict=True)
+            )
         )
 
 

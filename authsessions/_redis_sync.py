@@ -267,7 +267,7 @@ class RedisSessions(Generic[U, M]):
             layout.keys_of(parsed.key),
             [
                 now_ms(self._clock),
-                parsed.secret_hash().hex(),
+                parsed.secret_hash_hex(),
                 parsed.local,
                 layout.idle,
                 policy.touch_interval_ms,
@@ -279,7 +279,7 @@ class RedisSessions(Generic[U, M]):
     def _checked(self, parsed: ParsedSessionId, extra: list[Any]) -> list[Any]:
         return [
             now_ms(self._clock),
-            parsed.secret_hash().hex(),
+            parsed.secret_hash_hex(),
             parsed.local,
             self._layout.idle,
             *extra,
@@ -342,7 +342,7 @@ class RedisSessions(Generic[U, M]):
         if parsed is None:
             return None
         secret = new_secret()
-        new_hash = ParsedSessionId(parsed.key, secret).secret_hash().hex()
+        new_hash = ParsedSessionId(parsed.key, secret).secret_hash_hex()
         keys = self._layout.keys_of(parsed.key)
         args = self._checked(parsed, [new_hash])
         rotated = self._run("rotate_session", _scripts.ROTATE, keys, args)
@@ -355,7 +355,7 @@ class RedisSessions(Generic[U, M]):
             secret_hash = ""
         else:
             parsed = parse(session)
-            secret_hash = "" if parsed is None else parsed.secret_hash().hex()
+            secret_hash = "" if parsed is None else parsed.secret_hash_hex()
         if parsed is None:
             return False
         keys = self._layout.keys_of(parsed.key)
@@ -370,7 +370,7 @@ class RedisSessions(Generic[U, M]):
         kept = parse(keep)
         keep_member, keep_hash = "", ""
         if kept is not None and kept.tag == tag:
-            keep_member, keep_hash = kept.local, kept.secret_hash().hex()
+            keep_member, keep_hash = kept.local, kept.secret_hash_hex()
         args = [now_ms(self._clock), layout.idle, user_json, keep_member, keep_hash]
         destroyed = self._run(
             "destroy_sessions_for_user", _scripts.DESTROY_USER, [layout.index_key(tag)], args
