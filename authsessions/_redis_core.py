@@ -3,8 +3,8 @@ arguments, parsing replies, translating errors. Both twins call this."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 import json
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 import attrs
