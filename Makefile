@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest soak bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# faults, restarts, load, memory bounds and hostile input at full size:
+# 100,000 creates for one user and SOAK_SECONDS of load per test
+SOAK_SECONDS ?= 30
+soak: $(STAMP)
+	AUTHSESSIONS_LOAD_SECONDS=$(SOAK_SECONDS) AUTHSESSIONS_FLOOD_ATTEMPTS=100000 \
+	  $(BIN)/python -m pytest -s -p no:cacheprovider $(PYTEST_ARGS) \
+	  tests/test_load.py tests/test_faults.py tests/test_durability.py tests/test_hostile.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)

@@ -8,12 +8,18 @@
 -- ARGV[6]  max sessions per user (0 = unlimited)
 -- ARGV[7]  garbage-collection grace (ms)
 -- ARGV[8]  user json (entries of another user sharing the tag are left alone)
--- Returns: the number of sessions evicted, or -1 if the key already exists
--- (a 64-bit random collision: the caller retries with a new key).
+-- Returns: the number of sessions evicted; 0 as well when this very record
+-- is already stored (the client library retried after a lost reply); -1 if
+-- another record holds the key (a 64-bit random collision: the caller
+-- retries with a new key).
 local now, member = tonumber(ARGV[1]), ARGV[3]
 local absolute, idle = tonumber(ARGV[4]), tonumber(ARGV[5])
 local limit, grace, user = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
-if redis.call("EXISTS", KEYS[1]) == 1 then
+local existing = redis.call("GET", KEYS[1])
+if existing then
+  if string.sub(existing, 1, 64) == string.sub(ARGV[2], 1, 64) then
+    return 0
+  end
   return -1
 end
 local evicted = 0
