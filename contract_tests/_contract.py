@@ -21,6 +21,7 @@ from authsessions import (
     LimitExceededError,
     Session,
     SessionPolicy,
+    SessionUtils,
     StoredDataError,
     make_converter,
 )
@@ -35,6 +36,26 @@ from ._strategies import labels, metas, user_ids
 StoreFactory = Callable[..., Any]
 
 
+class HiddenSessionId(str):
+    """A SessionId the contract holds: a str to every store, but its repr
+    hides the secret, so failure reports (which show compared values) never
+    print one."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        key, dot, _ = self.partition(".")
+        return f"<SessionId {key}.<secret>>" if dot else "<SessionId>"
+
+
+def _hide(value: Any) -> Any:
+    # only what has the SessionId format: a user id or label that happens to
+    # hold a dot must come back as the plain str it is
+    if type(value) is str and SessionUtils.to_session_id(value) is not None:
+        return HiddenSessionId(value)
+    return value
+
+
 class Harness:
     """One store under test, with its clock; removes what it created."""
 
@@ -44,10 +65,12 @@ class Harness:
         self.users: list[Any] = []
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
-        return lambda *args, **kwargs: self.driver.call(name, *args, **kwargs)
+        return lambda *args, **kwargs: _hide(self.driver.call(name, *args, **kwargs))
 
     def create(self, user: Any, meta: Any, label: str = "device") -> str:
-        session_id: str = self.driver.call("create_session", user_id=user, label=label, meta=meta)
+        session_id: str = _hide(
+            self.driver.call("create_session", user_id=user, label=label, meta=meta)
+        )
         if user not in self.users:
             self.users.append(user)
         return session_id

@@ -18,8 +18,16 @@ import pytest
 _FACTORIES: dict[str, Callable[..., Any]] = {}
 
 _MODULE = """
+import sys
+
 import pytest
-from contract_tests import SessionsContract
+
+# import the contract afresh, under pytest's assertion rewriting, so that a
+# failing rule reports the values it compared (the caller may have imported
+# contract_tests long before pytest started)
+for _name in ("contract_tests._contract", "contract_tests._machine"):
+    sys.modules.pop(_name, None)
+from contract_tests._contract import SessionsContract
 from contract_tests._runner import _FACTORIES
 
 
