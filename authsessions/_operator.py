@@ -51,9 +51,9 @@ def stats(store: RedisSessions[Any, Any]) -> dict[str, Any]:
         batch = records[start : start + 500]
         with store.client.pipeline(transaction=False) as pipe:
             for record_key in batch:
-                base, _, member = record_key.rpartition(":s:")
+                index_key, member = layout.index_of_record(record_key)
                 pipe.get(record_key)
-                pipe.zscore(f"{base}:u", member)
+                pipe.zscore(index_key, member)
             replies = pipe.execute()
         for i in range(0, len(replies), 2):
             value, score = replies[i], replies[i + 1]

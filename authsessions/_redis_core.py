@@ -16,7 +16,6 @@ from ._ids import (
     ParsedSessionId,
     SessionId,
     new_session_id,
-    parse_session_id,
     user_tag,
 )
 from ._repr import SessionList
@@ -91,6 +90,11 @@ class RedisLayout(Generic[U, M]):
 
     def record_pattern(self) -> str:
         return f"{glob_escape(self.prefix)}{{*}}:s:*"
+
+    def index_of_record(self, record_key: str) -> tuple[str, str]:
+        """The index key and member of a record key."""
+        base, _, member = record_key.rpartition(":s:")
+        return f"{base}:u", member
 
     def tag_of_index(self, index_key: str) -> str:
         start = len(self.prefix) + 1
@@ -194,11 +198,6 @@ class RedisLayout(Generic[U, M]):
                 zip(decoded, heads, strict=True)
             )
         )
-
-
-def parse(session_id: object) -> ParsedSessionId | None:
-    """The parsed id, or None when malformed (no round trip then)."""
-    return parse_session_id(session_id)
 
 
 def backend_error(operation: str, err: BaseException) -> SessionBackendError:

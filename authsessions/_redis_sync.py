@@ -19,7 +19,16 @@ import redis.exceptions
 
 from . import _scripts
 from ._clock import Clock, now_ms
-from ._ids import ParsedSessionId, SessionId, new_secret, user_tag, with_secret
+from ._ids import (
+    TAG_LENGTH,
+    ParsedSessionId,
+    SessionId,
+    is_session_key,
+    new_secret,
+    parse_session_id,
+    user_tag,
+    with_secret,
+)
 from ._options import StoreOptions, build_codec, check_clock
 from ._policy import SessionPolicy
 from ._redis_core import (
@@ -29,7 +38,6 @@ from ._redis_core import (
     check_grace,
     check_prefix,
     describe,
-    parse,
     text,
 )
 from ._repr import SessionList
@@ -256,24 +264,12 @@ class RedisSessions(Generic[U, M]):
         return [keys[i : i + _BATCH] for i in range(0, len(keys), _BATCH)]
 
     def _read(self, operation: str, session_id: object) -> tuple[str, Any, Any] | None:
-        parsed = parse(session_id)
+        parsed = parse_session_id(session_id)
         if parsed is None:
             return None
         layout = self._layout
-        policy = layout.codec.policy
-        reply = self._run(
-            operation,
-            _scripts.READ,
-            layout.keys_of(parsed.key),
-            [
-                now_ms(self._clock),
-                parsed.secret_hash_hex(),
-                parsed.local,
-                layout.idle,
-                policy.touch_interval_ms,
-                layout.grace_ms,
-            ],
-        )
+        args = self._checked(parsed, [layout.codec.policy.touch_interval_ms, layout.grace_ms])
+        reply = self._run(operation, _scripts.READ, layout.keys_of(parsed.key), args)
         return None if reply is None else (parsed.key, reply[0], reply[1])
 
     def _checked(self, parsed: ParsedSessionId, extra: list[Any]) -> list[Any]:
@@ -329,7 +325,7 @@ class RedisSessions(Generic[U, M]):
     def set_session_meta(self, session_id: SessionId, meta: M) -> bool:
         """See :meth:`authsessions.Sessions.set_session_meta`."""
         meta_json = self._layout.codec.encode_meta(meta)
-        parsed = parse(session_id)
+        parsed = parse_session_id(session_id)
         if parsed is None:
             return False
         keys = self._layout.keys_of(parsed.key)
@@ -338,7 +334,7 @@ class RedisSessions(Generic[U, M]):
 
     def rotate_session(self, session_id: SessionId) -> SessionId | None:
         """See :meth:`authsessions.Sessions.rotate_session`."""
-        parsed = parse(session_id)
+        parsed = parse_session_id(session_id)
         if parsed is None:
             return None
         secret = new_secret()
@@ -350,16 +346,18 @@ class RedisSessions(Generic[U, M]):
 
     def destroy_session(self, session: SessionId | Session[U, M]) -> bool:
         """See :meth:`authsessions.Sessions.destroy_session`."""
+        key, secret_hash = None, ""
         if isinstance(session, Session):
-            parsed = parse(with_secret(session.key, "A" * 43))
-            secret_hash = ""
+            # a listed Session revokes by key alone ("" skips the secret check)
+            key = session.key if is_session_key(session.key) else None
         else:
-            parsed = parse(session)
-            secret_hash = "" if parsed is None else parsed.secret_hash_hex()
-        if parsed is None:
+            parsed = parse_session_id(session)
+            if parsed is not None:
+                key, secret_hash = parsed.key, parsed.secret_hash_hex()
+        if key is None:
             return False
-        keys = self._layout.keys_of(parsed.key)
-        args = [now_ms(self._clock), secret_hash, parsed.local, self._layout.idle]
+        keys = self._layout.keys_of(key)
+        args = [now_ms(self._clock), secret_hash, key[TAG_LENGTH:], self._layout.idle]
         return bool(self._run("destroy_session", _scripts.DESTROY, keys, args))
 
     def destroy_sessions_for_user(self, user_id: U, *, keep: SessionId | None = None) -> int:
@@ -367,7 +365,7 @@ class RedisSessions(Generic[U, M]):
         layout = self._layout
         user_json = layout.codec.encode_user_id(user_id)
         tag = user_tag(user_json)
-        kept = parse(keep)
+        kept = parse_session_id(keep)
         keep_member, keep_hash = "", ""
         if kept is not None and kept.tag == tag:
             keep_member, keep_hash = kept.local, kept.secret_hash_hex()
@@ -413,12 +411,11 @@ class RedisSessions(Generic[U, M]):
             )
             removed += sum(int(r) for r in replies)
         for batch in self._scan("prune", layout.record_pattern()):
+            now = now_ms(self._clock)
             calls = []
             for record_key in batch:
-                base, _, member = record_key.rpartition(":s:")
-                calls.append(
-                    ([record_key, f"{base}:u"], [now_ms(self._clock), member, layout.idle])
-                )
+                index_key, member = layout.index_of_record(record_key)
+                calls.append(([record_key, index_key], [now, member, layout.idle]))
             replies = self._pipeline("prune", _scripts.PRUNE_RECORD, calls)
             removed += sum(int(r) for r in replies)
         return removed
