@@ -788,4 +788,4 @@ def _race(driver: StoreDriver, users: tuple[Any, Any], meta: Any, log: _Concurre
         thread.join()
 
 
-__all__ = ["Harness", "Session", "SessionsContract"]
+__all__ = ["Harness", "HiddenSessionId", "SessionsContract"]
