@@ -19,7 +19,6 @@ from hypothesis.stateful import run_state_machine_as_test
 from authsessions import (
     InvalidSessionDataError,
     LimitExceededError,
-    Session,
     SessionPolicy,
     SessionUtils,
     StoredDataError,
