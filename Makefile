@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python scripts/unasync.py --check
+	$(BIN)/python scripts/slot_tags.py --check
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -1,6 +1,10 @@
 """authsessions: typed server-side auth sessions with interchangeable stores.
 
-Everything public is imported here; every other module is private.
+Everything public is importable from here. The stores that need an optional
+extra (``RedisSessions`` needs ``authsessions[redis]``, ``SqlSessions``
+``authsessions[sql]``) are imported on first use, so the rest works without
+them; touching one without its extra raises an ImportError naming the
+``pip install`` line. Store authors: see ``authsessions.kit``.
 """
 
 from typing import TYPE_CHECKING as _TYPE_CHECKING
@@ -8,25 +12,30 @@ from typing import Any as _Any
 
 from ._clock import Clock, SystemClock
 from ._converter import make_converter
-from ._embedded import RedisServerNotFound, embedded_redis, embedded_redis_server
 from ._errors import (
     AuthSessionsError,
     ConfigurationError,
     InvalidSessionDataError,
     LimitExceededError,
+    RedisServerNotFound,
     SessionBackendError,
     StoredDataError,
 )
+from ._headers import SessionUtils
 from ._ids import SessionId
-from ._memory import AsyncInMemorySessions, InMemorySessions
 from ._policy import SessionPolicy
 from ._protocols import AsyncSessions, Sessions
-from ._session import Session
-from ._utils import SessionUtils
+from ._session import Session, SessionList, SessionStats
+from .memory import AsyncInMemorySessions, InMemorySessions
 
 if _TYPE_CHECKING:
-    from ._redis_async import AsyncRedisSessions
-    from ._redis_sync import RedisSessions
+    from .redis import (
+        AsyncRedisSessions,
+        EmbeddedRedis,
+        RedisSessions,
+        embedded_redis,
+        embedded_redis_server,
+    )
 
 __all__ = [
     "AsyncInMemorySessions",
@@ -35,6 +44,7 @@ __all__ = [
     "AuthSessionsError",
     "Clock",
     "ConfigurationError",
+    "EmbeddedRedis",
     "InMemorySessions",
     "InvalidSessionDataError",
     "LimitExceededError",
@@ -43,7 +53,9 @@ __all__ = [
     "Session",
     "SessionBackendError",
     "SessionId",
+    "SessionList",
     "SessionPolicy",
+    "SessionStats",
     "SessionUtils",
     "Sessions",
     "StoredDataError",
@@ -53,17 +65,21 @@ __all__ = [
     "make_converter",
 ]
 
-# The Redis stores need the optional `redis` package (`pip install
-# authsessions[redis]`): they are imported on first use, so that the rest of
-# the library works without it.
-_LAZY = {"AsyncRedisSessions": "._redis_async", "RedisSessions": "._redis_sync"}
+# name -> the public module holding it, imported on first use
+_LAZY = {
+    "AsyncRedisSessions": "authsessions.redis",
+    "EmbeddedRedis": "authsessions.redis",
+    "RedisSessions": "authsessions.redis",
+    "embedded_redis": "authsessions.redis",
+    "embedded_redis_server": "authsessions.redis",
+}
 
 
 def __getattr__(name: str) -> _Any:
     if name in _LAZY:
         from importlib import import_module
 
-        value = getattr(import_module(_LAZY[name], __name__), name)
+        value = getattr(import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

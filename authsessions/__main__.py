@@ -1,10 +1,10 @@
-"""``python -m authsessions``: see ``authsessions._cli``."""
+"""``python -m authsessions``: the command line (``authsessions.cli``)."""
 
 from __future__ import annotations
 
 import sys
 
-from ._cli import main
+from .cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,8 +1,9 @@
-"""Validation and (de)serialisation shared by every store.
+"""Validation and (de)serialisation of user ids, labels and meta.
 
-Stores keep user ids and meta as canonical JSON text, so the in-memory
-store accepts and rejects exactly what the Redis store does, and every read
-builds a fresh object.
+Every store keeps user ids and meta as canonical JSON text (compact,
+ASCII-only, no NaN or infinity) produced here, so all stores accept and
+reject exactly the same values, size limits measure the same bytes, and
+every read builds a fresh object.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from ._session import Session
 U = TypeVar("U")
 M = TypeVar("M")
 
-MAX_USER_ID_BYTES = 256
-"""User ids are index names; a bound keeps keys and listings small."""
+_ANY_DICT = dict[str, Any]
 
 
 def type_name(tp: object) -> str:
@@ -34,22 +34,31 @@ def type_name(tp: object) -> str:
 
 def dumps(value: object) -> str:
     """Canonical JSON: compact, ASCII-only (so no raw newline or lone
-    surrogate ever reaches a store), no NaN or infinity."""
+    surrogate ever reaches a store, and characters equal bytes), no NaN or
+    infinity."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
 
 
 @attrs.frozen
 class Codec(Generic[U, M]):
-    """Turns user ids, labels and meta into stored text and back."""
+    """Turns user ids, labels and meta into stored text and back, for one
+    store's types and policy.
+
+    Attributes:
+        user_id_type: ``str``, ``int`` or ``uuid.UUID``.
+        meta_type: any type the converter round-trips.
+        converter: the cattrs converter used for both.
+        policy: the size limits come from here.
+        fast: True when ``converter`` is an untouched ``make_converter()``:
+            then plain JSON types skip cattrs (the result is identical).
+    """
 
     user_id_type: Any
     meta_type: Any
     converter: cattrs.Converter
     policy: SessionPolicy
-    # True when the converter is our own: then plain JSON types skip cattrs
-    # on reads (what json.loads returns is already fresh and exact)
     fast: bool = False
-    # per type: the plain JSON type json.loads already returns exactly, or None
+    # per field: the plain JSON type json.loads returns exactly, or None
     _plain: dict[str, type | None] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -58,11 +67,13 @@ class Codec(Generic[U, M]):
                 return None
             if tp is str or tp is int:
                 return tp
-            return dict if tp == dict[str, Any] else None
+            return dict if tp == _ANY_DICT else None
 
         object.__setattr__(
             self, "_plain", {"user_id": plain(self.user_id_type), "meta": plain(self.meta_type)}
         )
+
+    # -- writing -------------------------------------------------------------
 
     def _encode(self, field: str, value: object, tp: Any) -> str:
         expected = type_name(tp)
@@ -86,17 +97,26 @@ class Codec(Generic[U, M]):
 
         Raises:
             InvalidSessionDataError: wrong type, or not exactly storable.
-            LimitExceededError: over MAX_USER_ID_BYTES once encoded.
+            LimitExceededError: over the policy's max_user_id_bytes.
         """
-        if isinstance(user_id, bool) or not isinstance(user_id, self.user_id_type):
+        kind = type(user_id)
+        if self.fast and kind is self.user_id_type:
+            # exact str / int / UUID: their JSON is known without cattrs
+            if kind is str:
+                text = dumps(user_id)
+            elif kind is int:
+                text = str(user_id)
+            else:
+                text = f'"{user_id}"'
+        elif isinstance(user_id, bool) or not isinstance(user_id, self.user_id_type):
             raise InvalidSessionDataError(
                 "user_id", "has the wrong type", expected_type=type_name(self.user_id_type)
             )
-        text = self._encode("user_id", user_id, self.user_id_type)
-        if len(text) > MAX_USER_ID_BYTES:
-            raise LimitExceededError(
-                "user_id", limit=MAX_USER_ID_BYTES, actual=len(text), unit="bytes"
-            )
+        else:
+            text = self._encode("user_id", user_id, self.user_id_type)
+        limit = self.policy.max_user_id_bytes
+        if len(text) > limit:
+            raise LimitExceededError("user_id", limit=limit, actual=len(text), unit="bytes")
         return text
 
     def encode_meta(self, meta: M) -> str:
@@ -106,11 +126,28 @@ class Codec(Generic[U, M]):
             InvalidSessionDataError: not of meta_type, or not exactly storable.
             LimitExceededError: over the policy's max_meta_bytes.
         """
-        text = self._encode("meta", meta, self.meta_type)
-        if len(text) > self.policy.max_meta_bytes:
-            raise LimitExceededError(
-                "meta", limit=self.policy.max_meta_bytes, actual=len(text), unit="bytes"
-            )
+        if self._plain["meta"] is dict and type(meta) is dict:
+            # plain JSON through the stdlib: the same values pass and fail as
+            # through cattrs (which leaves dict[str, Any] values as they are)
+            try:
+                text = dumps(meta)
+            except (TypeError, ValueError, RecursionError) as err:
+                raise InvalidSessionDataError(
+                    "meta",
+                    f"cannot be stored as JSON ({type(err).__name__})",
+                    expected_type=type_name(self.meta_type),
+                ) from None
+            if json.loads(text) != meta:
+                raise InvalidSessionDataError(
+                    "meta",
+                    "does not survive a JSON round trip unchanged",
+                    expected_type=type_name(self.meta_type),
+                )
+        else:
+            text = self._encode("meta", meta, self.meta_type)
+        limit = self.policy.max_meta_bytes
+        if len(text) > limit:
+            raise LimitExceededError("meta", limit=limit, actual=len(text), unit="bytes")
         return text
 
     def check_label(self, label: object) -> str:
@@ -118,15 +155,17 @@ class Codec(Generic[U, M]):
 
         Raises:
             InvalidSessionDataError: not a str.
-            LimitExceededError: too long.
+            LimitExceededError: longer than max_label_length characters.
         """
-        if not isinstance(label, str):
+        if type(label) is not str:
             raise InvalidSessionDataError("label", "must be a str", expected_type="str")
         if len(label) > self.policy.max_label_length:
             raise LimitExceededError(
                 "label", limit=self.policy.max_label_length, actual=len(label), unit="characters"
             )
         return label
+
+    # -- reading ---------------------------------------------------------------
 
     def _structure(self, key: str, field: str, value: Any, tp: Any) -> Any:
         plain = self._plain[field]
@@ -155,7 +194,7 @@ class Codec(Generic[U, M]):
         value: U = self._decode(key, "user_id", text, self.user_id_type)
         return value
 
-    def decode_meta(self, key: str, text: str) -> M:
+    def decode_meta(self, key: str, text: str | bytes) -> M:
         """A fresh meta object of a stored session.
 
         Raises:
@@ -169,25 +208,19 @@ class Codec(Generic[U, M]):
         *,
         key: str,
         user_json: str,
-        label: str | None,
+        label: str,
         meta_json: str,
         created_ms: int,
         last_used_ms: int,
         expires_ms: int,
-        label_json: str | None = None,
     ) -> Session[U, M]:
-        """Build the public record from stored parts; the label comes as a
-        str, or as JSON text in ``label_json`` (decoded together with the
-        rest in one ``json.loads``).
+        """The public record from stored parts (user id and meta as JSON).
 
         Raises:
-            StoredDataError: the stored user id, label or meta no longer fits.
+            StoredDataError: the stored user id or meta no longer fits.
         """
         try:
-            if label_json is None:
-                user, meta = json.loads(f"[{user_json},{meta_json}]")
-            else:
-                user, label, meta = json.loads(f"[{user_json},{label_json},{meta_json}]")
+            user, meta = json.loads(f"[{user_json},{meta_json}]")
         except ValueError as err:
             raise StoredDataError(key, "record", "an authsessions record") from err
         return self.build(key, user, label, meta, created_ms, last_used_ms, expires_ms)
@@ -202,7 +235,7 @@ class Codec(Generic[U, M]):
         last_used_ms: int,
         expires_ms: int,
     ) -> Session[U, M]:
-        """A Session from JSON-decoded parts.
+        """A Session from JSON-decoded parts (what ``json.loads`` gave).
 
         Raises:
             StoredDataError: a part no longer fits its declared type.
@@ -218,10 +251,3 @@ class Codec(Generic[U, M]):
             last_used_at=from_ms(last_used_ms),
             expires_at=from_ms(expires_ms),
         )
-
-
-def expires_ms(absolute_ms: int, last_used_ms: int, idle_ttl_ms: int) -> int:
-    """When a session expires: its absolute expiry, or sooner if idle."""
-    if idle_ttl_ms:
-        return min(absolute_ms, last_used_ms + idle_ttl_ms)
-    return absolute_ms

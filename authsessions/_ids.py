@@ -1,9 +1,10 @@
 """Session ids: ``<key>.<secret>``, and what a store keeps of them.
 
-The key is ``<user tag><random>``: 16 hex digits derived from the user id
-(so a store can find the user's index from a SessionId alone, and Redis can
-put every key of one user in one hash slot) followed by 16 random hex digits.
-The secret is 256 random bits; stores keep only its SHA-256.
+The key is 32 lowercase hex digits: 16 derived from the user id (the user
+tag, so a store can find the user's index from a SessionId alone, and Redis
+can put every key of one user in one hash slot) followed by 16 random ones.
+The secret is 256 random bits, 43 characters of unpadded base64url; stores
+keep only its SHA-256 and compare it in constant time.
 """
 
 from __future__ import annotations
@@ -52,8 +53,16 @@ class ParsedSessionId(NamedTuple):
         return hashlib.sha256(self.secret.encode("ascii")).digest()
 
     def secret_hash_hex(self) -> str:
-        """The same, as 64 hex digits (what the Redis records hold)."""
+        """The same, as 64 lowercase hex digits."""
         return hashlib.sha256(self.secret.encode("ascii")).hexdigest()
+
+    def session_id(self) -> SessionId:
+        """The SessionId text (``<key>.<secret>``)."""
+        return SessionId(f"{self.key}.{self.secret}")
+
+    def rotated(self) -> ParsedSessionId:
+        """The same key with a fresh secret (what ``rotate_session`` issues)."""
+        return ParsedSessionId(self.key, new_secret())
 
     def __repr__(self) -> str:
         return f"ParsedSessionId(key={self.key!r}, secret=<hidden>)"
@@ -67,7 +76,7 @@ def parse_session_id(value: object) -> ParsedSessionId | None:
 
     Cheap on purpose: the length check runs before the regex, so a hostile
     megabyte-long header costs nothing, and no store is ever asked about a
-    malformed id.
+    malformed id. Never raises.
     """
     if not isinstance(value, str) or len(value) != SESSION_ID_LENGTH:
         return None
@@ -78,25 +87,27 @@ def parse_session_id(value: object) -> ParsedSessionId | None:
 
 
 def is_session_key(value: object) -> bool:
-    """True for a string of the public-key format."""
-    return isinstance(value, str) and _KEY.fullmatch(value) is not None
+    """True for a string of the public-key format (32 lowercase hex digits)."""
+    return (
+        isinstance(value, str) and len(value) == KEY_LENGTH and _KEY.fullmatch(value) is not None
+    )
 
 
 def user_tag(user_json: str) -> str:
     """The 16-hex-digit tag of a user, from the user id's canonical JSON.
 
     64 bits: two users collide only by chance (about one pair in four
-    billion users), and stores check the stored user id anyway, so a
-    collision costs speed, never correctness.
+    billion users); stores check the stored user id anyway, so a collision
+    costs speed, never correctness.
     """
     digest = hashlib.sha256(b"authsessions-user\x00" + user_json.encode("utf-8")).digest()
     return digest[: TAG_LENGTH // 2].hex()
 
 
-def new_session_id(tag: str) -> tuple[SessionId, ParsedSessionId]:
-    """A fresh SessionId for a user tag, and its parsed form."""
-    parsed = ParsedSessionId(tag + secrets.token_hex(LOCAL_LENGTH // 2), new_secret())
-    return SessionId(f"{parsed.key}.{parsed.secret}"), parsed
+def mint_session_id(tag: str) -> ParsedSessionId:
+    """A fresh SessionId for a user tag: the tag, 64 random bits, a 256-bit
+    secret. ``.session_id()`` gives the text to hand to the client."""
+    return ParsedSessionId(tag + secrets.token_hex(LOCAL_LENGTH // 2), new_secret())
 
 
 def new_secret() -> str:
@@ -104,9 +115,9 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def with_secret(key: str, secret: str) -> SessionId:
-    """The SessionId of a key and a secret."""
-    return SessionId(f"{key}.{secret}")
+def hash_secret_hex(secret: str) -> str:
+    """SHA-256 of a secret as 64 hex digits."""
+    return hashlib.sha256(secret.encode("ascii")).hexdigest()
 
 
 def secret_matches(stored_hash: bytes, parsed: ParsedSessionId) -> bool:

@@ -1,4 +1,5 @@
-"""Session lifetime and size limits."""
+"""Session lifetime and size limits, and the expiry arithmetic every store
+shares (so no store derives "expired" its own way)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,17 @@ import attrs
 
 from ._errors import ConfigurationError
 
+MAX_DURATION = timedelta(days=36_500)
+"""The longest duration a policy accepts (100 years): every expiry stays a
+representable datetime and an exact integer in every store (a double in
+Redis' Lua, a BIGINT in SQL)."""
 
-def _positive_duration(name: str, value: object, *, allow_zero: bool) -> None:
+
+def _duration(name: str, value: object, *, allow_zero: bool) -> None:
     if not isinstance(value, timedelta):
         raise ConfigurationError(name, "must be a datetime.timedelta")
+    if value > MAX_DURATION:
+        raise ConfigurationError(name, f"must be at most {MAX_DURATION.days:,} days (100 years)")
     if value < timedelta(0) or (not allow_zero and value == timedelta(0)):
         raise ConfigurationError(name, "must be positive" if not allow_zero else "must be >= 0")
     if value % timedelta(milliseconds=1):
@@ -37,14 +45,18 @@ class SessionPolicy:
             as the original library did; production deployments often use a
             minute to save a write per request.
         max_sessions_per_user: creating one more evicts the user's least
-            recently used session. ``None`` means unlimited. Default 100.
-        max_label_length: in characters. Default 200.
-        max_meta_bytes: size of the JSON-encoded meta. Default 8192.
+            recently used live session. ``None`` means unlimited. Default 100.
+        max_label_length: in characters (code points). Default 200.
+        max_meta_bytes: size of the meta's canonical JSON (compact, ASCII-only,
+            so characters and bytes agree). Default 8192.
+        max_user_id_bytes: size of the user id's canonical JSON (a string
+            id counts its quotes and escapes). Default 256: user ids name
+            indexes, and a bound keeps keys and listings small.
 
     Raises:
-        ConfigurationError: on construction, for a non-timedelta or
-            non-positive duration, a touch_interval not shorter than
-            idle_ttl, or a non-positive limit.
+        ConfigurationError: on construction, for a non-timedelta, negative or
+            sub-millisecond duration, a duration over ``MAX_DURATION``, a
+            touch_interval not shorter than idle_ttl, or a non-positive limit.
     """
 
     absolute_ttl: timedelta = timedelta(days=30)
@@ -53,16 +65,17 @@ class SessionPolicy:
     max_sessions_per_user: int | None = 100
     max_label_length: int = 200
     max_meta_bytes: int = 8192
+    max_user_id_bytes: int = 256
     # the durations in ms, computed once: every read needs them
     absolute_ttl_ms: int = attrs.field(init=False, repr=False, eq=False)
     idle_ttl_ms: int = attrs.field(init=False, repr=False, eq=False)
     touch_interval_ms: int = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        _positive_duration("absolute_ttl", self.absolute_ttl, allow_zero=False)
+        _duration("absolute_ttl", self.absolute_ttl, allow_zero=False)
         if self.idle_ttl is not None:
-            _positive_duration("idle_ttl", self.idle_ttl, allow_zero=False)
-        _positive_duration("touch_interval", self.touch_interval, allow_zero=True)
+            _duration("idle_ttl", self.idle_ttl, allow_zero=False)
+        _duration("touch_interval", self.touch_interval, allow_zero=True)
         if self.idle_ttl is not None and self.touch_interval >= self.idle_ttl:
             raise ConfigurationError(
                 "touch_interval", "must be shorter than idle_ttl, or sessions expire while in use"
@@ -71,9 +84,37 @@ class SessionPolicy:
             _positive_int("max_sessions_per_user", self.max_sessions_per_user)
         _positive_int("max_label_length", self.max_label_length)
         _positive_int("max_meta_bytes", self.max_meta_bytes)
+        _positive_int("max_user_id_bytes", self.max_user_id_bytes)
         ms = timedelta(milliseconds=1)
         object.__setattr__(self, "absolute_ttl_ms", self.absolute_ttl // ms)
         object.__setattr__(
             self, "idle_ttl_ms", 0 if self.idle_ttl is None else self.idle_ttl // ms
         )
         object.__setattr__(self, "touch_interval_ms", self.touch_interval // ms)
+
+    def absolute_ms(self, created_ms: int) -> int:
+        """The absolute expiry of a session created at ``created_ms``."""
+        return created_ms + self.absolute_ttl_ms
+
+    def expires_ms(self, absolute_ms: int, last_used_ms: int) -> int:
+        """When a session expires: its absolute expiry, or sooner if idle.
+
+        A session is live while ``now < expires_ms(...)``; at that very
+        millisecond it is expired.
+        """
+        idle = self.idle_ttl_ms
+        if idle and last_used_ms + idle < absolute_ms:
+            return last_used_ms + idle
+        return absolute_ms
+
+    def touches(self, now_ms: int, last_used_ms: int) -> bool:
+        """Whether a successful read at ``now_ms`` records the use: time moved
+        forward since the last use by at least ``touch_interval``."""
+        return now_ms > last_used_ms and now_ms - last_used_ms >= self.touch_interval_ms
+
+
+def expires_ms(absolute_ms: int, last_used_ms: int, idle_ttl_ms: int) -> int:
+    """:meth:`SessionPolicy.expires_ms` for code that has the numbers only."""
+    if idle_ttl_ms and last_used_ms + idle_ttl_ms < absolute_ms:
+        return last_used_ms + idle_ttl_ms
+    return absolute_ms

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import Protocol, TypeVar
 
 from ._ids import SessionId
-from ._session import Session
+from ._session import Session, SessionStats
 
 UserId = TypeVar("UserId")
 Meta = TypeVar("Meta")
@@ -14,21 +15,24 @@ Meta = TypeVar("Meta")
 class Sessions(Protocol[UserId, Meta]):
     """A synchronous session store.
 
-    Reads (``get_user_id_from_session``, ``get_session_meta``,
+    Reads by SessionId (``get_user_id_from_session``, ``get_session_meta``,
     ``get_session``) touch: they record the use and slide the idle expiry, at
-    most once per ``touch_interval``. Nothing else touches. Every method
-    raises ``SessionBackendError`` when the backend fails, and
-    ``StoredDataError`` when stored data no longer fits the declared types.
+    most once per ``touch_interval``. Nothing else touches. Expiry is final:
+    once a call found a session expired, it stays gone even if the clock
+    later steps back. Every method raises ``SessionBackendError`` when the
+    backend fails (never "logged out"), and ``StoredDataError`` when stored
+    data no longer fits the declared types.
     """
 
     def create_session(self, *, user_id: UserId, label: str, meta: Meta) -> SessionId:
         """Create a session and return its SessionId (the only time the secret
-        is available). Evicts the user's least recently used session when the
-        policy's max_sessions_per_user would be exceeded.
+        is available). When the user already has ``max_sessions_per_user``
+        live sessions, evicts the least recently used first (expired ones
+        never count).
 
         Raises:
             InvalidSessionDataError: bad user id, label or meta; nothing stored.
-            LimitExceededError: label or meta too large; nothing stored.
+            LimitExceededError: user id, label or meta too large; nothing stored.
         """
         ...
 
@@ -43,6 +47,12 @@ class Sessions(Protocol[UserId, Meta]):
 
     def get_session(self, session_id: SessionId | None) -> Session[UserId, Meta] | None:
         """The whole record of a live session (after the touch); None as above."""
+        ...
+
+    def get_session_by_key(self, key: str) -> Session[UserId, Meta] | None:
+        """The live session with this public key, without touching it: an
+        operator's or support view. None for an unknown, malformed or dead key.
+        """
         ...
 
     def set_session_meta(self, session_id: SessionId, meta: Meta) -> bool:
@@ -65,9 +75,13 @@ class Sessions(Protocol[UserId, Meta]):
         (revoke a device). Idempotent; True if a live session was destroyed."""
         ...
 
-    def destroy_sessions_for_user(self, user_id: UserId, *, keep: SessionId | None = None) -> int:
-        """Destroy every session of a user except ``keep`` (if it is one of the
-        user's live sessions). Returns how many live sessions were destroyed.
+    def destroy_sessions_for_user(
+        self, user_id: UserId, *, keep: SessionId | Session[UserId, Meta] | None = None
+    ) -> int:
+        """Log a user out everywhere, except ``keep``: a SessionId (kept if it
+        is one of the user's live sessions and its secret matches) or a
+        Session from a listing (kept by its key). Returns how many live
+        sessions were destroyed.
 
         Raises:
             InvalidSessionDataError: user_id of the wrong type.
@@ -83,18 +97,30 @@ class Sessions(Protocol[UserId, Meta]):
         ...
 
     def list_sessions(self) -> list[Session[UserId, Meta]]:
-        """Every live session, most recently used first."""
+        """Every live session, most recently used first. Builds the whole
+        list in memory: for small stores; use ``iter_sessions`` for large
+        ones."""
+        ...
+
+    def iter_sessions(self) -> Iterator[Session[UserId, Meta]]:
+        """Every live session, in batches, in no particular order; memory
+        stays bounded however many sessions the store holds."""
         ...
 
     def prune(self) -> int:
-        """Remove expired records and dangling index entries; returns how many
-        records and entries were removed."""
+        """Remove expired records and dangling index entries, in batches;
+        returns how many records and entries were removed."""
+        ...
+
+    def stats(self) -> SessionStats:
+        """Counts over the whole store: live sessions, users, expired but not
+        yet collected."""
         ...
 
 
 class AsyncSessions(Protocol[UserId, Meta]):
     """The asyncio twin of :class:`Sessions`: same methods, same semantics,
-    awaitable."""
+    awaitable (``iter_sessions`` is an async iterator)."""
 
     async def create_session(self, *, user_id: UserId, label: str, meta: Meta) -> SessionId:
         """See :meth:`Sessions.create_session`."""
@@ -112,6 +138,10 @@ class AsyncSessions(Protocol[UserId, Meta]):
         """See :meth:`Sessions.get_session`."""
         ...
 
+    async def get_session_by_key(self, key: str) -> Session[UserId, Meta] | None:
+        """See :meth:`Sessions.get_session_by_key`."""
+        ...
+
     async def set_session_meta(self, session_id: SessionId, meta: Meta) -> bool:
         """See :meth:`Sessions.set_session_meta`."""
         ...
@@ -125,7 +155,7 @@ class AsyncSessions(Protocol[UserId, Meta]):
         ...
 
     async def destroy_sessions_for_user(
-        self, user_id: UserId, *, keep: SessionId | None = None
+        self, user_id: UserId, *, keep: SessionId | Session[UserId, Meta] | None = None
     ) -> int:
         """See :meth:`Sessions.destroy_sessions_for_user`."""
         ...
@@ -138,6 +168,14 @@ class AsyncSessions(Protocol[UserId, Meta]):
         """See :meth:`Sessions.list_sessions`."""
         ...
 
+    def iter_sessions(self) -> AsyncIterator[Session[UserId, Meta]]:
+        """See :meth:`Sessions.iter_sessions`."""
+        ...
+
     async def prune(self) -> int:
         """See :meth:`Sessions.prune`."""
+        ...
+
+    async def stats(self) -> SessionStats:
+        """See :meth:`Sessions.stats`."""
         ...

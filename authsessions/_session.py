@@ -1,7 +1,8 @@
-"""The public session record."""
+"""The public records: one session, a listing of sessions, and store stats."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -37,12 +38,85 @@ class Session(Generic[UserId, Meta]):
     last_used_at: datetime
     expires_at: datetime
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: ids as text, meta unstructured, times in ISO
+        8601. What ``authsessions ls --json`` prints per session."""
+        from ._render import session_dict
+
+        return session_dict(self)
+
     def _repr_html_(self) -> str:
-        from ._repr import session_html
+        from ._render import session_html
 
         return session_html(self)
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        from ._repr import listing_text
+        from ._render import session_text
 
-        printer.text(listing_text([self]))
+        printer.text(session_text(self))
+
+
+class SessionList(list[Session[UserId, Meta]], Generic[UserId, Meta]):
+    """A listing: a plain ``list`` of Sessions, most recently used first,
+    that renders as a table in Jupyter and IPython and converts to text,
+    dicts or a pandas DataFrame."""
+
+    def __init__(self, sessions: Iterable[Session[UserId, Meta]] = ()) -> None:
+        super().__init__(sessions)
+
+    def to_text(self, *, current_key: str | None = None, max_rows: int | None = None) -> str:
+        """A plain-text table (control characters escaped, wide characters
+        measured, full keys and user ids).
+
+        Args:
+            current_key: mark the session with this key as "this device".
+            max_rows: show at most this many rows, then "... and N more".
+        """
+        from ._render import text_table
+
+        return text_table(self, current_key=current_key, max_rows=max_rows)
+
+    def rows(self, *, current_key: str | None = None) -> tuple[list[str], list[list[str]]]:
+        """The table :meth:`to_text` lays out, as headers and rows of
+        display-safe strings, for a renderer of your own (a terminal
+        library, a web page)."""
+        from ._render import table_rows
+
+        return table_rows(self, current_key=current_key)
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """One :meth:`Session.to_dict` per session."""
+        return [session.to_dict() for session in self]
+
+    def _repr_html_(self) -> str:
+        from ._render import MAX_ROWS, html_table
+
+        return html_table(self, max_rows=MAX_ROWS)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        from ._render import MAX_ROWS
+
+        printer.text("SessionList(...)" if cycle else self.to_text(max_rows=MAX_ROWS))
+
+
+@attrs.frozen(kw_only=True)
+class SessionStats:
+    """Counts over a whole store, from ``store.stats()``.
+
+    Attributes:
+        sessions: live sessions.
+        users: users with at least one live session.
+        expired_not_collected: expired sessions still stored (``prune``
+            would remove them, or the backend's own expiry will).
+        sessions_per_node: live sessions per cluster node (``host:port``),
+            for a Redis Cluster store; None elsewhere.
+    """
+
+    sessions: int
+    users: int
+    expired_not_collected: int
+    sessions_per_node: dict[str, int] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the counts."""
+        return attrs.asdict(self)

@@ -20,6 +20,7 @@ import redis
 import redis.asyncio
 
 sys.path.insert(0, os.path.dirname(__file__))
+from authsessions._embedded import RedisServer
 from baselines import MinimalDictStore, TsPortStore
 
 from authsessions import (
@@ -29,7 +30,6 @@ from authsessions import (
     SessionPolicy,
 )
 from authsessions import _scripts as scripts
-from authsessions._embedded import RedisServer
 from authsessions._ids import parse_session_id
 
 UNLIMITED = SessionPolicy(max_sessions_per_user=None)

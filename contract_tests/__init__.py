@@ -1,32 +1,63 @@
 """The authsessions contract suite: prove a store can be swapped in.
 
 Subclass :class:`SessionsContract` in a test module, provide a
-``sessions_factory`` fixture, and run pytest.
+``sessions_factory`` fixture, and run pytest; or call :func:`run_contract`
+from a notebook or script. Needs ``pip install 'authsessions[contract]'``
+(pytest and Hypothesis).
 """
 
+try:
+    import hypothesis as _hypothesis
+    import pytest as _pytest  # noqa: PT013 - only probing that it is installed
+except ImportError as _err:  # pragma: no cover - exercised in a fresh virtualenv
+    raise ImportError(
+        f"the contract suite needs pytest and hypothesis ({_err.name} is missing): "
+        "pip install 'authsessions[contract]'"
+    ) from _err
+
+from ._base import ContractBase
 from ._clock import FakeClock
 from ._cluster import LocalCluster
 from ._contract import SessionsContract
 from ._driver import StoreDriver
+from ._harness import HiddenSessionId
 from ._model import Model
+from ._namespaces import NAMESPACE_ROOT, new_namespace
+from ._provision import Endpoint, Unavailable, provision, remove_namespace
 from ._runner import ContractReport, RuleResult, run_contract
 from ._settings import PROFILE_ENV, PROFILES, contract_settings
-from ._strategies import json_values, labels, metas, user_ids
+from ._strategies import BIG_INTS, LOOKALIKES, json_values, labels, metas, user_ids
+from ._types import Address, DeviceMeta, ProfileMeta
+
+del _hypothesis, _pytest
 
 __all__ = [
-    "PROFILES",
-    "PROFILE_ENV",
+    "Address",
+    "BIG_INTS",
+    "ContractBase",
     "ContractReport",
+    "DeviceMeta",
+    "Endpoint",
     "FakeClock",
+    "HiddenSessionId",
+    "LOOKALIKES",
     "LocalCluster",
     "Model",
+    "NAMESPACE_ROOT",
+    "PROFILES",
+    "PROFILE_ENV",
+    "ProfileMeta",
     "RuleResult",
     "SessionsContract",
     "StoreDriver",
+    "Unavailable",
     "contract_settings",
     "json_values",
     "labels",
     "metas",
+    "new_namespace",
+    "provision",
+    "remove_namespace",
     "run_contract",
     "user_ids",
 ]

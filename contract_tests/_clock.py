@@ -1,10 +1,14 @@
-"""A clock the tests move by hand."""
+"""A clock the tests move by hand, forward and (like an NTP step) back."""
 
 from __future__ import annotations
 
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+
+
+def _ms(delta: timedelta | int) -> int:
+    return delta // timedelta(milliseconds=1) if isinstance(delta, timedelta) else delta
 
 
 class FakeClock:
@@ -16,6 +20,9 @@ class FakeClock:
 
     Args:
         start: the initial time (aware); default: now, rounded down to the ms.
+
+    Raises:
+        ValueError: for a naive ``start``.
     """
 
     def __init__(self, start: datetime | None = None) -> None:
@@ -24,30 +31,48 @@ class FakeClock:
         else:
             if start.tzinfo is None:
                 raise ValueError("start must be timezone-aware")
-            self._ms = int(start.timestamp() * 1000)
+            self._ms = (start - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+        self.start_ms = self._ms
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
         """The current fake time, an aware UTC datetime at ms resolution."""
-        ms = self._ms
-        return datetime.fromtimestamp(ms // 1000, UTC).replace(microsecond=(ms % 1000) * 1000)
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=self._ms)
 
     @property
     def ms(self) -> int:
         """The current fake time in milliseconds since the epoch."""
         return self._ms
 
+    @property
+    def elapsed_ms(self) -> int:
+        """Milliseconds since the clock was made (negative after a step back
+        past its start): what failure reports print as ``t=+N ms``."""
+        return self._ms - self.start_ms
+
     def advance(self, delta: timedelta | int) -> None:
         """Move forward by a timedelta or a number of milliseconds.
 
         Raises:
-            ValueError: for a negative step (time never goes back here).
+            ValueError: for a negative step (use :meth:`rewind`).
         """
-        step = delta // timedelta(milliseconds=1) if isinstance(delta, timedelta) else delta
+        step = _ms(delta)
         if step < 0:
-            raise ValueError("a FakeClock only moves forward")
+            raise ValueError("advance() moves forward; use rewind() to step back")
         with self._lock:
             self._ms += step
 
+    def rewind(self, delta: timedelta | int) -> None:
+        """Step back, as a host clock does when NTP corrects it.
+
+        Raises:
+            ValueError: for a negative step.
+        """
+        step = _ms(delta)
+        if step < 0:
+            raise ValueError("rewind() takes a positive step back")
+        with self._lock:
+            self._ms -= step
+
     def __repr__(self) -> str:
-        return f"FakeClock({self.now().isoformat()})"
+        return f"FakeClock({self.now().isoformat()}, t={self.elapsed_ms:+d} ms)"

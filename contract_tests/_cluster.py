@@ -9,14 +9,13 @@ cluster in containers too. Every node's cluster bus port is its port +
 from __future__ import annotations
 
 import contextlib
+import secrets
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import redis
 
-from authsessions._embedded import wait_until
-
-from ._provision import Endpoint, Unavailable, provision
+from ._provision import Endpoint, Unavailable, provision, wait_until
 
 SLOTS = 16384
 
@@ -58,7 +57,13 @@ class LocalCluster:
         self.nodes: list[Endpoint] = []
         self.primaries: list[Endpoint] = []
         self.replicas: dict[int, list[Endpoint]] = {}
-        kwargs: dict[str, Any] = {"extra_args": _cluster_args(node_timeout_ms)}
+        # one password for every node: a cluster client uses the same for all,
+        # and replicas authenticate to their primary with it
+        self.password = secrets.token_urlsafe(16)
+        kwargs: dict[str, Any] = {
+            "extra_args": _cluster_args(node_timeout_ms),
+            "password": self.password,
+        }
         if image:
             kwargs["image"] = image
         try:
@@ -84,7 +89,7 @@ class LocalCluster:
     def client(self, node: Endpoint) -> redis.Redis:
         import redis
 
-        return redis.Redis(host="127.0.0.1", port=self.port(node), socket_timeout=5)
+        return redis.Redis.from_url(node.url, socket_timeout=5)
 
     def _form(self, replicas: int) -> None:
         clients = [self.client(node) for node in self.nodes]

@@ -14,6 +14,9 @@ class StoreDriver:
     An asyncio store is driven on a private event loop owned by the driver
     (one per Hypothesis example), so the suite never depends on, or
     disturbs, an event loop of the caller's.
+
+    Raises:
+        TypeError: from the factory, or when it returns no store.
     """
 
     def __init__(
@@ -39,6 +42,17 @@ class StoreDriver:
         if self.loop is not None:
             return self.loop.run_until_complete(result)
         return result
+
+    def collect(self, name: str) -> list[Any]:
+        """Everything ``store.name()`` iterates (sync or async iterator)."""
+        iterator = getattr(self.store, name)()
+        if self.loop is None:
+            return list(iterator)
+
+        async def drain() -> list[Any]:
+            return [item async for item in iterator]
+
+        return self.loop.run_until_complete(drain())
 
     def run(self, coroutine: Any) -> Any:
         """Run a coroutine on the driver's loop."""

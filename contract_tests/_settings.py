@@ -1,5 +1,15 @@
 """Hypothesis settings for contract runs, chosen explicitly, never loaded
-globally behind the implementer's back."""
+globally behind the implementer's back.
+
+Profiles (the README gives their running times on this project's machines):
+
+- ``dev`` (default): quick; stops at the first failure and shrinks only it.
+- ``ci``: four times the examples, derandomized (the same examples every
+  run), still stopping at the first failure.
+- ``exhaustive``: many more examples, and every distinct failure found and
+  shrunk (Hypothesis' ``report_multiple_bugs``): slow when a store has
+  several bugs, thorough when you want them all at once.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +37,7 @@ PROFILES: dict[str, settings] = {
         max_examples=25,
         stateful_step_count=30,
         deadline=None,
+        report_multiple_bugs=False,
         suppress_health_check=_SUPPRESSED,
     ),
     "ci": settings(
@@ -34,6 +45,15 @@ PROFILES: dict[str, settings] = {
         stateful_step_count=50,
         deadline=None,
         derandomize=True,
+        report_multiple_bugs=False,
+        suppress_health_check=_SUPPRESSED,
+        print_blob=True,
+    ),
+    "exhaustive": settings(
+        max_examples=500,
+        stateful_step_count=60,
+        deadline=None,
+        report_multiple_bugs=True,
         suppress_health_check=_SUPPRESSED,
         print_blob=True,
     ),

@@ -10,6 +10,12 @@ from hypothesis import strategies as st
 
 from authsessions import make_converter
 
+# strings that read as another JSON type, or as nothing: a store that parses
+# or coerces instead of round-tripping gives back the wrong type
+LOOKALIKES = ["123", "007", "1e3", "-0", "1.0", "true", "false", "null", "", " ", "[]", "{}"]
+# integers JSON numbers in other languages (or a double) cannot hold exactly
+BIG_INTS = [2**53 + 1, -(2**53) - 1, 2**63 - 1, -(2**63), 10**20]
+
 # JSON numbers, strings and containers; floats are finite because JSON has no
 # NaN or infinity (and NaN != NaN would make "equal after a round trip"
 # meaningless)
@@ -17,14 +23,17 @@ json_scalars: st.SearchStrategy[Any] = (
     st.none()
     | st.booleans()
     | st.integers()
+    | st.sampled_from(BIG_INTS)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=20)
+    | st.sampled_from(LOOKALIKES)
 )
 
 json_values: st.SearchStrategy[Any] = st.recursive(
     json_scalars,
     lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(max_size=8) | st.sampled_from(LOOKALIKES), children, max_size=4)
     ),
     max_leaves=12,
 )
@@ -33,25 +42,27 @@ json_values: st.SearchStrategy[Any] = st.recursive(
 def user_ids(user_id_type: Any) -> st.SearchStrategy[Any]:
     """User ids of ``str``, ``int`` or ``uuid.UUID``.
 
-    Strings include the characters that break naive key schemes: braces (a
-    Redis hash tag), colons, dots, spaces and non-ASCII text.
+    Strings include the characters that break naive key schemes (braces, a
+    Redis hash tag; colons, dots, spaces, non-ASCII) and strings that look
+    like numbers, booleans or null; integers include those beyond 2**53.
     """
     if user_id_type is str:
-        return st.text(
+        return st.sampled_from(LOOKALIKES) | st.text(
             alphabet=st.sampled_from("ab{}:.* \\\"'é€😀") | st.characters(),
             min_size=0,
             max_size=16,
         )
     if user_id_type is int:
-        return st.integers(min_value=-(2**63), max_value=2**63 - 1)
+        return st.sampled_from(BIG_INTS) | st.integers(min_value=-(2**63), max_value=2**63 - 1)
     if user_id_type is uuid.UUID:
         return st.uuids()
     raise TypeError(f"no strategy for user ids of {user_id_type!r}; override user_id_strategy")
 
 
 def labels(max_length: int = 40) -> st.SearchStrategy[str]:
-    """Labels: any text, including control characters and lone surrogates."""
-    return st.text(max_size=max_length)
+    """Labels: any text, including control characters, lone surrogates and
+    number-like strings."""
+    return st.sampled_from(LOOKALIKES) | st.text(max_size=max_length)
 
 
 def metas(meta_type: Any, converter: Any = None, max_bytes: int = 4096) -> st.SearchStrategy[Any]:
@@ -62,7 +73,8 @@ def metas(meta_type: Any, converter: Any = None, max_bytes: int = 4096) -> st.Se
     in at most ``max_bytes`` (the default policy allows 8192).
     """
     if meta_type is dict or (get_origin(meta_type) is dict and get_args(meta_type)[1] is Any):
-        return st.dictionaries(st.text(max_size=8), json_values, max_size=5)
+        keys = st.text(max_size=8) | st.sampled_from(LOOKALIKES)
+        return st.dictionaries(keys, json_values, max_size=5)
     conv = converter or make_converter()
 
     def round_trips(value: Any) -> bool:

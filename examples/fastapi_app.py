@@ -76,7 +76,7 @@ def create_app(store: Store | None = None) -> FastAPI:
     @app.post("/login")
     async def login(body: Login, request: Request) -> dict[str, str]:
         expected = USERS.get(body.username, "")
-        if not (expected and hmac.compare_digest(expected, body.password)):
+        if not (expected and hmac.compare_digest(expected.encode(), body.password.encode())):
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
         label = request.headers.get("user-agent", "unknown device")[:200]
         session_id = await sessions.create_session(

@@ -1,0 +1,83 @@
+"""The guided tour behind ``authsessions demo`` (``make demo``)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from authsessions import InMemorySessions, RedisServerNotFound, Sessions, SessionUtils
+
+from ._errors import CliError
+from ._output import Output
+
+
+@contextlib.contextmanager
+def _store(kind: str, out: Output) -> Iterator[tuple[Sessions[str, dict[str, Any]], str]]:
+    if kind in ("auto", "redis"):
+        try:
+            from authsessions.redis import RedisSessions, embedded_redis
+        except ImportError as err:
+            if kind == "redis":
+                raise CliError(str(err), 2) from None
+        else:
+            try:
+                with embedded_redis() as client:
+                    yield RedisSessions(client, prefix="demo:"), "an embedded Redis"
+                return
+            except RedisServerNotFound:
+                if kind == "redis":
+                    raise
+                out.note("(no redis-server binary found: using the in-memory store)")
+    yield InMemorySessions(), "the in-memory store"
+
+
+def run_demo(kind: str, *, out: Output) -> int:
+    """Log in on three devices, list, revoke, rotate, log out everywhere."""
+    say = out.line
+    with _store(kind, out) as (sessions, where):
+        say(f"authsessions demo on {where}\n")
+        say("1. alice logs in on three devices")
+        laptop = sessions.create_session(
+            user_id="alice", label="Firefox on Linux", meta={"theme": "dark"}
+        )
+        phone = sessions.create_session(user_id="alice", label="Safari on iPhone", meta={})
+        tablet = sessions.create_session(user_id="alice", label="Chrome on Android", meta={})
+        sessions.create_session(user_id="bob", label="curl", meta={"scopes": ["read"]})
+        header = SessionUtils.get_auth_token_for_session_id(laptop)
+        say("   the laptop sends: Authorization: Bearer <key>.<secret> (never printed here)")
+        sid = SessionUtils.get_session_id_from_auth_token(header)
+        say(f"   the server reads user {sessions.get_user_id_from_session(sid)!r}")
+        say(f"   and meta {sessions.get_session_meta(sid)!r}\n")
+
+        say("2. alice's devices page, most recently used first (* = this device)")
+        current = laptop.partition(".")[0]
+        out.table(sessions.get_sessions_for_user("alice"), current_key=current)
+        say("")
+
+        say("3. alice revokes the phone from that page (by its listed Session)")
+        phone_key = phone.partition(".")[0]
+        listed = next(s for s in sessions.get_sessions_for_user("alice") if s.key == phone_key)
+        sessions.destroy_session(listed)
+        say(f"   the phone's id now reads as: {sessions.get_user_id_from_session(phone)!r}\n")
+
+        say("4. after a privilege change the laptop's id is rotated (fixation defence)")
+        rotated = sessions.rotate_session(laptop)
+        say(
+            f"   old id: {sessions.get_user_id_from_session(laptop)!r}, "
+            f"new id: {sessions.get_user_id_from_session(rotated)!r}, "
+            f"same key: {rotated is not None and rotated.startswith(current)}\n"
+        )
+
+        say("5. 'log out everywhere else', keeping the laptop")
+        count = sessions.destroy_sessions_for_user("alice", keep=rotated)
+        say(
+            f"   destroyed {count}; the tablet reads as "
+            f"{sessions.get_user_id_from_session(tablet)!r}\n"
+        )
+
+        say("6. every live session in the store, and the counts")
+        out.table(sessions.list_sessions(), current_key=current)
+        stats = sessions.stats()
+        say(f"   {stats.sessions} live sessions of {stats.users} users")
+    return 0

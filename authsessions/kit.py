@@ -1,0 +1,121 @@
+"""Building blocks for store authors: everything a session store needs
+that is not storage.
+
+Every store of this library (memory, Redis, SQL) is built on these names
+and nothing else from the core, so a store of yours can do exactly what
+ours do. "Writing a store" in the documentation walks through it; the
+contract suite (``contract_tests``) proves the result.
+
+What is here:
+
+- **Options**: :class:`StoreConfig` checks the keyword arguments every store
+  takes (``user_id_type``, ``meta_type``, ``policy``, ``clock``,
+  ``converter``) and holds the :class:`Codec` and the clock;
+  :class:`StoreOptions` types a constructor's ``**options``.
+- **Values**: :class:`Codec` validates and encodes user ids, labels and
+  meta into canonical JSON (raising ``InvalidSessionDataError`` or
+  ``LimitExceededError``, nothing stored), and decodes stored text into
+  typed values and :class:`Session` records (raising ``StoredDataError``
+  naming the session key on a mismatch).
+- **Ids**: :func:`mint_session_id`, :func:`parse_session_id` (None for
+  anything malformed, before any I/O), :func:`user_tag`,
+  :func:`is_session_key`, :func:`secret_matches` (constant time); a
+  :class:`ParsedSessionId` gives ``key``, ``tag``, ``local``,
+  ``secret_hash()`` and ``rotated()``.
+- **Time**: :class:`Clock`, :func:`now_ms`, :func:`from_ms`, :func:`to_ms`,
+  and the expiry arithmetic on :class:`SessionPolicy` (``absolute_ms``,
+  ``expires_ms``, ``touches``); :func:`evictions_needed` for the per-user cap.
+- **Results and errors**: :class:`Session`, :class:`SessionList`,
+  :class:`SessionStats`, every exception, and :func:`backend_errors`, the
+  one context manager that turns a backend's exceptions into
+  ``SessionBackendError``.
+"""
+
+from ._clock import Clock, SystemClock, from_ms, now_ms, to_ms
+from ._codec import Codec, dumps, type_name
+from ._config import StoreConfig, StoreOptions
+from ._errors import (
+    AuthSessionsError,
+    ConfigurationError,
+    InvalidSessionDataError,
+    LimitExceededError,
+    RedisServerNotFound,
+    SessionBackendError,
+    StoredDataError,
+    backend_errors,
+    describe_error,
+)
+from ._ids import (
+    KEY_LENGTH,
+    SECRET_LENGTH,
+    SESSION_ID_LENGTH,
+    TAG_LENGTH,
+    ParsedSessionId,
+    SessionId,
+    hash_secret_hex,
+    is_session_key,
+    mint_session_id,
+    new_secret,
+    parse_session_id,
+    secret_matches,
+    user_tag,
+)
+from ._policy import MAX_DURATION, SessionPolicy, expires_ms
+from ._protocols import AsyncSessions, Sessions
+from ._session import Session, SessionList, SessionStats
+
+
+def evictions_needed(live_sessions: int, policy: SessionPolicy) -> int:
+    """How many of a user's least recently used live sessions a create must
+    evict first: enough that, with the new one, the user has at most
+    ``max_sessions_per_user``. Expired sessions must not be counted in
+    ``live_sessions``."""
+    limit = policy.max_sessions_per_user
+    if limit is None:
+        return 0
+    return max(0, live_sessions - limit + 1)
+
+
+__all__ = [
+    "AsyncSessions",
+    "AuthSessionsError",
+    "Clock",
+    "Codec",
+    "ConfigurationError",
+    "InvalidSessionDataError",
+    "KEY_LENGTH",
+    "LimitExceededError",
+    "MAX_DURATION",
+    "ParsedSessionId",
+    "RedisServerNotFound",
+    "SECRET_LENGTH",
+    "SESSION_ID_LENGTH",
+    "Session",
+    "SessionBackendError",
+    "SessionId",
+    "SessionList",
+    "SessionPolicy",
+    "SessionStats",
+    "Sessions",
+    "StoreConfig",
+    "StoreOptions",
+    "StoredDataError",
+    "SystemClock",
+    "TAG_LENGTH",
+    "backend_errors",
+    "describe_error",
+    "dumps",
+    "evictions_needed",
+    "expires_ms",
+    "from_ms",
+    "hash_secret_hex",
+    "is_session_key",
+    "mint_session_id",
+    "new_secret",
+    "now_ms",
+    "parse_session_id",
+    "secret_matches",
+    "to_ms",
+    "type_name",
+    "user_tag",
+]

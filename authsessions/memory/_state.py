@@ -1,0 +1,378 @@
+"""What the in-memory stores hold and every operation on it.
+
+No I/O and no awaits, so the asyncio store calls it directly and each
+operation is atomic for other tasks; a lock makes it safe for threads.
+
+Per user, two heaps order the keys: by last use (least recently used on
+top) and by absolute expiry (soonest on top). Expired sessions are found by
+popping from the tops, the least recently used by the first, so a create at
+the per-user cap costs O(log k) amortised, like the Redis store's, instead
+of a scan of the user's sessions. A touch pushes a new last-use entry and
+leaves the old one stale (skipped when it surfaces); a heap with more stale
+than live entries is rebuilt.
+
+Expiry is final: a session found expired by any operation is removed at
+once, so a clock stepping back cannot revive it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections.abc import Iterator
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from authsessions.kit import (
+    ParsedSessionId,
+    Session,
+    SessionId,
+    SessionList,
+    SessionStats,
+    StoreConfig,
+    evictions_needed,
+    is_session_key,
+    mint_session_id,
+    parse_session_id,
+    secret_matches,
+    user_tag,
+)
+
+U = TypeVar("U")
+M = TypeVar("M")
+
+BATCH = 500
+"""Sessions built per lock hold by ``iter_sessions`` and ``prune``."""
+
+
+@attrs.define(slots=True)
+class Record:
+    """One stored session. Only the secret's hash is kept."""
+
+    secret_hash: bytes = attrs.field(repr=False)
+    user_json: str
+    label: str
+    meta_json: str
+    created_ms: int
+    absolute_ms: int
+    last_used_ms: int
+
+
+@attrs.define(slots=True)
+class UserIndex:
+    """One user's keys, and the two heaps that order them."""
+
+    keys: set[str] = attrs.Factory(set)
+    by_last_use: list[tuple[int, str]] = attrs.Factory(list)
+    by_absolute: list[tuple[int, str]] = attrs.Factory(list)
+
+
+class MemoryState(Generic[U, M]):
+    """Records and per-user indexes behind one lock."""
+
+    def __init__(self, config: StoreConfig[U, M]) -> None:
+        self.config = config
+        self.lock = threading.RLock()
+        self.records: dict[str, Record] = {}
+        self.users: dict[str, UserIndex] = {}
+
+    # -- helpers, called with the lock held ---------------------------------
+
+    def _expiry(self, record: Record) -> int:
+        return self.config.codec.policy.expires_ms(record.absolute_ms, record.last_used_ms)
+
+    def _remove(self, key: str) -> Record | None:
+        record = self.records.pop(key, None)
+        if record is not None:
+            index = self.users.get(record.user_json)
+            if index is not None:
+                index.keys.discard(key)
+                if not index.keys:
+                    del self.users[record.user_json]
+        return record
+
+    def _alive(self, key: str, record: Record, now: int) -> bool:
+        """Whether a record is live at ``now``; an expired one is removed."""
+        if now >= self._expiry(record):
+            self._remove(key)
+            return False
+        return True
+
+    def _live(self, parsed: ParsedSessionId, now: int) -> Record | None:
+        record = self.records.get(parsed.key)
+        if record is None or not secret_matches(record.secret_hash, parsed):
+            return None
+        return record if self._alive(parsed.key, record, now) else None
+
+    def _purge(self, index: UserIndex, now: int) -> None:
+        """Remove the user's expired sessions, found from the heap tops."""
+        idle = self.config.codec.policy.idle_ttl_ms
+        heap = index.by_absolute
+        while heap and heap[0][0] <= now:
+            _, key = heapq.heappop(heap)
+            if key in index.keys:
+                self._remove(key)
+        heap = index.by_last_use
+        while heap:
+            last_used, key = heap[0]
+            record = self.records.get(key)
+            if record is None or key not in index.keys or record.last_used_ms != last_used:
+                heapq.heappop(heap)  # stale: destroyed, or touched since
+            elif idle and last_used + idle <= now:
+                heapq.heappop(heap)
+                self._remove(key)
+            else:
+                break
+
+    def _evict_least_recently_used(self, index: UserIndex) -> None:
+        heap = index.by_last_use
+        while heap:
+            last_used, key = heapq.heappop(heap)
+            record = self.records.get(key)
+            if record is not None and key in index.keys and record.last_used_ms == last_used:
+                self._remove(key)
+                return
+
+    def _pushed(self, index: UserIndex, last_used: int, key: str) -> None:
+        heap = index.by_last_use
+        heapq.heappush(heap, (last_used, key))
+        if len(heap) > 2 * len(index.keys) + 16:
+            # more stale entries than live ones: rebuild, O(k) once per k touches
+            index.by_last_use = [(self.records[k].last_used_ms, k) for k in index.keys]
+            heapq.heapify(index.by_last_use)
+            index.by_absolute = [(self.records[k].absolute_ms, k) for k in index.keys]
+            heapq.heapify(index.by_absolute)
+
+    def _snapshot(self, key: str, record: Record) -> tuple[Any, ...]:
+        return (
+            key,
+            record.user_json,
+            record.label,
+            record.meta_json,
+            record.created_ms,
+            record.last_used_ms,
+            self._expiry(record),
+        )
+
+    def _session(self, snapshot: tuple[Any, ...]) -> Session[U, M]:
+        key, user_json, label, meta_json, created, last_used, expires = snapshot
+        return self.config.codec.session(
+            key=key,
+            user_json=user_json,
+            label=label,
+            meta_json=meta_json,
+            created_ms=created,
+            last_used_ms=last_used,
+            expires_ms=expires,
+        )
+
+    def _sorted(self, snapshots: list[tuple[Any, ...]]) -> SessionList[U, M]:
+        snapshots.sort(key=lambda s: s[5], reverse=True)
+        return SessionList(self._session(s) for s in snapshots)
+
+    # -- operations ----------------------------------------------------------
+
+    def create_session(self, *, user_id: U, label: str, meta: M) -> SessionId:
+        codec = self.config.codec
+        user_json = codec.encode_user_id(user_id)
+        label = codec.check_label(label)
+        meta_json = codec.encode_meta(meta)
+        parsed = mint_session_id(user_tag(user_json))
+        secret_hash = parsed.secret_hash()
+        with self.lock:
+            now = self.config.now_ms()
+            index = self.users.get(user_json)
+            if index is None:
+                index = self.users[user_json] = UserIndex()
+            else:
+                self._purge(index, now)
+                for _ in range(evictions_needed(len(index.keys), codec.policy)):
+                    self._evict_least_recently_used(index)
+                if not index.keys:  # every session went: the index went too
+                    index = self.users[user_json] = UserIndex()
+            absolute = codec.policy.absolute_ms(now)
+            self.records[parsed.key] = Record(
+                secret_hash, user_json, label, meta_json, now, absolute, now
+            )
+            index.keys.add(parsed.key)
+            heapq.heappush(index.by_absolute, (absolute, parsed.key))
+            self._pushed(index, now, parsed.key)
+        return parsed.session_id()
+
+    def touch(self, session_id: object) -> tuple[str, Record] | None:
+        """The live record of a presented id, touched, or None."""
+        parsed = parse_session_id(session_id)
+        if parsed is None:
+            return None
+        with self.lock:
+            now = self.config.now_ms()
+            record = self._live(parsed, now)
+            if record is None:
+                return None
+            if self.config.codec.policy.touches(now, record.last_used_ms):
+                record.last_used_ms = now
+                self._pushed(self.users[record.user_json], now, parsed.key)
+            return parsed.key, attrs.evolve(record)
+
+    def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
+        found = self.touch(session_id)
+        if found is None:
+            return None
+        key, record = found
+        return self.config.codec.decode_user_id(key, record.user_json)
+
+    def get_session_meta(self, session_id: SessionId | None) -> M | None:
+        found = self.touch(session_id)
+        if found is None:
+            return None
+        key, record = found
+        return self.config.codec.decode_meta(key, record.meta_json)
+
+    def get_session(self, session_id: SessionId | None) -> Session[U, M] | None:
+        found = self.touch(session_id)
+        if found is None:
+            return None
+        with self.lock:
+            snapshot = self._snapshot(*found)
+        return self._session(snapshot)
+
+    def get_session_by_key(self, key: str) -> Session[U, M] | None:
+        if not is_session_key(key):
+            return None
+        with self.lock:
+            record = self.records.get(key)
+            if record is None or not self._alive(key, record, self.config.now_ms()):
+                return None
+            snapshot = self._snapshot(key, record)
+        return self._session(snapshot)
+
+    def set_session_meta(self, session_id: SessionId, meta: M) -> bool:
+        meta_json = self.config.codec.encode_meta(meta)
+        parsed = parse_session_id(session_id)
+        if parsed is None:
+            return False
+        with self.lock:
+            record = self._live(parsed, self.config.now_ms())
+            if record is None:
+                return False
+            record.meta_json = meta_json
+            return True
+
+    def rotate_session(self, session_id: SessionId) -> SessionId | None:
+        parsed = parse_session_id(session_id)
+        if parsed is None:
+            return None
+        rotated = parsed.rotated()
+        with self.lock:
+            record = self._live(parsed, self.config.now_ms())
+            if record is None:
+                return None
+            record.secret_hash = rotated.secret_hash()
+        return rotated.session_id()
+
+    def destroy_session(self, session: SessionId | Session[U, M]) -> bool:
+        with self.lock:
+            now = self.config.now_ms()
+            if isinstance(session, Session):
+                record = self.records.get(session.key)
+                if record is None or not self._alive(session.key, record, now):
+                    return False
+                self._remove(session.key)
+                return True
+            parsed = parse_session_id(session)
+            if parsed is None or self._live(parsed, now) is None:
+                return False
+            self._remove(parsed.key)
+            return True
+
+    def destroy_sessions_for_user(
+        self, user_id: U, *, keep: SessionId | Session[U, M] | None = None
+    ) -> int:
+        user_json = self.config.codec.encode_user_id(user_id)
+        kept_key, kept = (keep.key, None) if isinstance(keep, Session) else (None, keep)
+        parsed_keep = parse_session_id(kept)
+        with self.lock:
+            now = self.config.now_ms()
+            index = self.users.get(user_json)
+            destroyed = 0
+            for key in list(index.keys) if index is not None else ():
+                record = self.records[key]
+                if not self._alive(key, record, now):
+                    continue
+                if key == kept_key or (
+                    parsed_keep is not None
+                    and parsed_keep.key == key
+                    and secret_matches(record.secret_hash, parsed_keep)
+                ):
+                    continue
+                self._remove(key)
+                destroyed += 1
+            return destroyed
+
+    def get_sessions_for_user(self, user_id: U) -> SessionList[U, M]:
+        user_json = self.config.codec.encode_user_id(user_id)
+        with self.lock:
+            now = self.config.now_ms()
+            index = self.users.get(user_json)
+            snapshots = [
+                self._snapshot(key, self.records[key])
+                for key in (list(index.keys) if index is not None else ())
+                if self._alive(key, self.records[key], now)
+            ]
+        return self._sorted(snapshots)
+
+    def list_sessions(self) -> SessionList[U, M]:
+        snapshots = [s for batch in self._batches() for s in batch]
+        return self._sorted(snapshots)
+
+    def _batches(self) -> Iterator[list[tuple[Any, ...]]]:
+        """Snapshots of the live sessions, BATCH at a time, the lock held
+        only while one batch is read; expired ones met are removed."""
+        with self.lock:
+            keys = list(self.records)
+        for start in range(0, len(keys), BATCH):
+            with self.lock:
+                now = self.config.now_ms()
+                batch = []
+                for key in keys[start : start + BATCH]:
+                    record = self.records.get(key)
+                    if record is not None and self._alive(key, record, now):
+                        batch.append(self._snapshot(key, record))
+            yield batch
+
+    def iter_batches(self) -> Iterator[list[Session[U, M]]]:
+        for batch in self._batches():
+            yield [self._session(s) for s in batch]
+
+    def prune(self) -> int:
+        with self.lock:
+            keys = list(self.records)
+        removed = 0
+        for start in range(0, len(keys), BATCH):
+            with self.lock:
+                now = self.config.now_ms()
+                for key in keys[start : start + BATCH]:
+                    record = self.records.get(key)
+                    if record is not None and not self._alive(key, record, now):
+                        removed += 1
+        return removed
+
+    def stats(self) -> SessionStats:
+        with self.lock:
+            now = self.config.now_ms()
+            live_users = set()
+            expired = 0
+            for record in self.records.values():
+                if now >= self._expiry(record):
+                    expired += 1
+                else:
+                    live_users.add(record.user_json)
+            return SessionStats(
+                sessions=len(self.records) - expired,
+                users=len(live_users),
+                expired_not_collected=expired,
+            )
+
+    def __len__(self) -> int:
+        return len(self.records)

@@ -1,0 +1,605 @@
+"""The Redis store for asyncio: the source of truth for the sync twin."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any, Generic, TypeVar, Unpack, overload
+
+import cattrs
+import redis.asyncio
+import redis.asyncio.cluster
+import redis.exceptions
+
+from authsessions.kit import (
+    TAG_LENGTH,
+    Clock,
+    ConfigurationError,
+    Session,
+    SessionBackendError,
+    SessionId,
+    SessionList,
+    SessionPolicy,
+    SessionStats,
+    StoreConfig,
+    StoredDataError,
+    StoreOptions,
+    backend_errors,
+    is_session_key,
+    mint_session_id,
+    parse_session_id,
+    user_tag,
+)
+
+from . import _records, _scripts
+from ._layout import DEFAULT_PREFIX, LAYOUT_VERSION, SLOTS, RedisLayout, check_grace, check_prefix
+from ._scripts import Call, Script, ScriptArgs
+
+U = TypeVar("U")
+M = TypeVar("M")
+
+Client = redis.asyncio.Redis | redis.asyncio.cluster.RedisCluster
+_CLIENT_TYPES = (redis.asyncio.Redis, redis.asyncio.cluster.RedisCluster)
+# "redis.asyncio.Redis or redis.asyncio.cluster.RedisCluster" (or the sync
+# names in the generated twin): messages name the classes this twin takes
+_CLIENT_NAMES = " or ".join(
+    f"{cls.__module__.removesuffix('.client')}.{cls.__name__}" for cls in _CLIENT_TYPES
+)
+_BATCH = 500  # users (and scripts) per pipeline in the admin paths
+SCAN_BELOW = SLOTS  # admin paths SCAN databases of at most this many keys
+_REGISTRY_BATCH = 1024  # registries read per pipeline
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class AsyncRedisSessions(Generic[U, M]):
+    """Sessions in Redis or Redis Cluster, for asyncio.
+
+    Every per-session and per-user operation is one Lua script: atomic, one
+    round trip, single-slot on a cluster. The admin paths (``iter_sessions``,
+    ``list_sessions``, ``prune``, ``stats``) walk the per-slot registries of
+    this prefix's users, so their cost follows this store's users and
+    sessions, not the other keys in the database.
+    """
+
+    @overload
+    def __init__(
+        self: AsyncRedisSessions[str, dict[str, Any]],
+        client: Client,
+        *,
+        prefix: str = ...,
+        gc_grace: timedelta = ...,
+        **options: Unpack[StoreOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: AsyncRedisSessions[U, dict[str, Any]],
+        client: Client,
+        *,
+        user_id_type: type[U],
+        prefix: str = ...,
+        gc_grace: timedelta = ...,
+        **options: Unpack[StoreOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: AsyncRedisSessions[str, M],
+        client: Client,
+        *,
+        meta_type: type[M],
+        prefix: str = ...,
+        gc_grace: timedelta = ...,
+        **options: Unpack[StoreOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        client: Client,
+        *,
+        user_id_type: type[U],
+        meta_type: type[M],
+        prefix: str = ...,
+        gc_grace: timedelta = ...,
+        **options: Unpack[StoreOptions],
+    ) -> None: ...
+    def __init__(
+        self,
+        client: Client,
+        *,
+        user_id_type: Any = str,
+        meta_type: Any = dict[str, Any],
+        policy: SessionPolicy | None = None,
+        clock: Clock | None = None,
+        converter: cattrs.Converter | None = None,
+        prefix: str = DEFAULT_PREFIX,
+        gc_grace: timedelta = timedelta(minutes=5),
+    ) -> None:
+        """Build the store around a client.
+
+        Args:
+            client: a redis-py client of this store's kind (subclasses
+                too): ``redis.Redis`` or ``redis.cluster.RedisCluster`` for
+                ``RedisSessions``, their ``redis.asyncio`` twins for
+                ``AsyncRedisSessions``.
+            user_id_type, meta_type, policy, clock, converter: as for every
+                store.
+            prefix: literal text before every key (no braces); default
+                ``"authsessions:"``.
+            gc_grace: how long after logical expiry Redis drops a key;
+                default 5 minutes. Validity is always decided by ``clock``;
+                a clock running more than this behind the Redis server's
+                would see keys vanish early.
+
+        Raises:
+            ConfigurationError: for an invalid option, or a client of the
+                wrong kind (a sync client here, or not a redis-py client).
+        """
+        if not isinstance(client, _CLIENT_TYPES):
+            raise ConfigurationError(
+                "client",
+                f"must be a {_CLIENT_NAMES}, not {type(client).__module__}."
+                f"{type(client).__qualname__} (RedisSessions takes sync clients, "
+                "AsyncRedisSessions asyncio ones)",
+            )
+        self._config: StoreConfig[U, M] = StoreConfig.build(
+            user_id_type=user_id_type,
+            meta_type=meta_type,
+            policy=policy,
+            clock=clock,
+            converter=converter,
+        )
+        self._layout = RedisLayout(check_prefix(prefix))
+        self._args = ScriptArgs(self._layout, self._config.policy, check_grace(gc_grace))
+        self._client = client
+        self._owns_client = False
+        self._is_cluster = isinstance(client, redis.asyncio.cluster.RedisCluster)
+        self._registered = False
+
+    @overload
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        cluster: bool = ...,
+        prefix: str = ...,
+        gc_grace: timedelta = ...,
+        **options: Unpack[StoreOptions],
+    ) -> AsyncRedisSessions[str, dict[str, Any]]: ...
+    @overload
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        user_id_type: type[U],
+        cluster: bool = ...,
+        prefix: str = ...,
+        gc_grace: timedelta = ...,
+        **options: Unpack[StoreOptions],
+    ) -> AsyncRedisSessions[U, dict[str, Any]]: ...
+    @overload
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        meta_type: type[M],
+        cluster: bool = ...,
+        prefix: str = ...,
+        gc_grace: timedelta = ...,
+        **options: Unpack[StoreOptions],
+    ) -> AsyncRedisSessions[str, M]: ...
+    @overload
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        user_id_type: type[U],
+        meta_type: type[M],
+        cluster: bool = ...,
+        prefix: str = ...,
+        gc_grace: timedelta = ...,
+        **options: Unpack[StoreOptions],
+    ) -> AsyncRedisSessions[U, M]: ...
+    @classmethod
+    def from_url(cls, url: str, *, cluster: bool = False, **kwargs: Any) -> Any:
+        """A store with its own client for ``url`` (closed by ``aclose()``).
+
+        Args:
+            url: ``redis://``, ``rediss://`` or ``unix://``; with
+                ``cluster=True``, any node of the cluster.
+            cluster: build a ``RedisCluster`` client instead of ``Redis``.
+            kwargs: store options; the client uses redis-py defaults.
+
+        Raises:
+            ConfigurationError: for an invalid option.
+            ValueError: for a malformed URL (from redis-py).
+        """
+        client: Any
+        if cluster:
+            # no CLIENT SETINFO handshake: in redis-py 8.1's asyncio cluster
+            # client, tasks racing to open connections can hit a connection
+            # another task is still handshaking ('NoneType' object has no
+            # attribute 'writelines'); without the handshake there is nothing
+            # to race on (tests/redis/test_cluster.py). Both twins build
+            # their cluster client alike.
+            try:
+                client = redis.asyncio.cluster.RedisCluster.from_url(url, driver_info=None)
+            except TypeError:  # redis-py before 7.0 knows no driver_info
+                client = redis.asyncio.cluster.RedisCluster.from_url(
+                    url, lib_name=None, lib_version=None
+                )
+        else:
+            client = redis.asyncio.Redis.from_url(url)
+        store = cls(client, **kwargs)
+        store._owns_client = True
+        return store
+
+    async def aclose(self) -> None:
+        """Close the client if this store created it (``from_url``)."""
+        if self._owns_client:
+            await self._client.aclose()
+
+    def __repr__(self) -> str:
+        return self._config.describe(
+            type(self).__name__,
+            prefix=repr(self._layout.prefix),
+            client=type(self._client).__name__,
+        )
+
+    @property
+    def policy(self) -> SessionPolicy:
+        """The store's policy."""
+        return self._config.policy
+
+    @property
+    def prefix(self) -> str:
+        """The literal text before every key."""
+        return self._layout.prefix
+
+    @property
+    def client(self) -> Client:
+        """The redis-py client."""
+        return self._client
+
+    @property
+    def is_cluster(self) -> bool:
+        """True when the client is a Redis Cluster client."""
+        return self._is_cluster
+
+    # -- plumbing --------------------------------------------------------------
+
+    async def _run(self, operation: str, script: Script, call: Call) -> Any:
+        """EVALSHA, loading the scripts if the server lacks them."""
+        keys, args = call
+        client: Any = self._client
+        with backend_errors("redis", operation):
+            try:
+                return await client.evalsha(script.sha, len(keys), *keys, *args)
+            except redis.exceptions.NoScriptError:
+                # first use, or after SCRIPT FLUSH / a failover to a fresh
+                # node: load every script at once, so the others never pay
+                await self._load_all()
+                return await client.evalsha(script.sha, len(keys), *keys, *args)
+
+    async def _load_all(self) -> None:
+        """SCRIPT LOAD every script: one pipelined round trip on a single
+        server; on a cluster redis-py sends each to every primary (its
+        cluster pipelines refuse SCRIPT LOAD)."""
+        client: Any = self._client
+        if self._is_cluster:
+            for script in _scripts.ALL:
+                await client.script_load(script.source)
+            return
+        async with client.pipeline(transaction=False) as pipe:
+            for script in _scripts.ALL:
+                pipe.script_load(script.source)
+            await pipe.execute()
+
+    async def _pipeline(self, operation: str, script: Script, calls: list[Call]) -> list[Any]:
+        """One pipelined EVALSHA per call; calls that met NOSCRIPT are sent
+        again once every script is loaded."""
+        with backend_errors("redis", operation):
+            results = await self._send(script, calls)
+            missing = [
+                i for i, r in enumerate(results) if isinstance(r, redis.exceptions.NoScriptError)
+            ]
+            if missing:
+                await self._load_all()
+                retried = await self._send(script, [calls[i] for i in missing])
+                for i, result in zip(missing, retried, strict=True):
+                    results[i] = result
+            for result in results:
+                if isinstance(result, Exception):
+                    raise result
+            return results
+
+    async def _send(self, script: Script, calls: list[Call]) -> list[Any]:
+        client: Any = self._client
+        async with client.pipeline(transaction=False) as pipe:
+            for keys, args in calls:
+                # execute_command, not evalsha(): redis-py blocks the named
+                # method in cluster pipelines, yet routes the raw command by key
+                pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+            return list(await pipe.execute(raise_on_error=False))
+
+    async def _read(self, operation: str, session_id: object) -> tuple[str, Any, Any] | None:
+        parsed = parse_session_id(session_id)
+        if parsed is None:
+            return None
+        reply = await self._run(
+            operation, _scripts.READ, self._args.read(parsed, self._config.now_ms())
+        )
+        if reply is None:
+            return None
+        if _records.is_bad(reply):
+            raise StoredDataError(parsed.key, "record", "an authsessions record")
+        return parsed.key, reply[0], reply[1]
+
+    def _session(self, key: str, tail: Any, last_used: Any) -> Session[U, M]:
+        return _records.session(self._config.codec, self._config.policy, key, tail, last_used)
+
+    # -- the interface ---------------------------------------------------------
+
+    async def create_session(self, *, user_id: U, label: str, meta: M) -> SessionId:
+        """See :meth:`authsessions.Sessions.create_session`."""
+        codec = self._config.codec
+        user_json = codec.encode_user_id(user_id)
+        label = codec.check_label(label)
+        meta_json = codec.encode_meta(meta)
+        tag = user_tag(user_json)
+        for _ in range(3):
+            parsed = mint_session_id(tag)
+            call = self._args.create(parsed, user_json, label, meta_json, self._config.now_ms())
+            if await self._run("create_session", _scripts.CREATE, call) != -1:
+                return parsed.session_id()
+        raise SessionBackendError(
+            "redis", "create_session", "could not find a free session key in three tries"
+        )
+
+    async def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
+        """See :meth:`authsessions.Sessions.get_user_id_from_session`."""
+        found = await self._read("get_user_id_from_session", session_id)
+        if found is None:
+            return None
+        key, tail, _ = found
+        return self._config.codec.decode_user_id(key, _records.user_json_of(key, tail))
+
+    async def get_session_meta(self, session_id: SessionId | None) -> M | None:
+        """See :meth:`authsessions.Sessions.get_session_meta`."""
+        found = await self._read("get_session_meta", session_id)
+        if found is None:
+            return None
+        key, tail, _ = found
+        return self._config.codec.decode_meta(key, _records.meta_json_of(key, tail))
+
+    async def get_session(self, session_id: SessionId | None) -> Session[U, M] | None:
+        """See :meth:`authsessions.Sessions.get_session`."""
+        found = await self._read("get_session", session_id)
+        return None if found is None else self._session(*found)
+
+    async def get_session_by_key(self, key: str) -> Session[U, M] | None:
+        """See :meth:`authsessions.Sessions.get_session_by_key`."""
+        if not is_session_key(key):
+            return None
+        call = self._args.read_key(key, self._config.now_ms())
+        reply = await self._run("get_session_by_key", _scripts.READ_KEY, call)
+        if reply is None:
+            return None
+        if _records.is_bad(reply):
+            raise StoredDataError(key, "record", "an authsessions record")
+        return self._session(key, reply[0], reply[1])
+
+    async def set_session_meta(self, session_id: SessionId, meta: M) -> bool:
+        """See :meth:`authsessions.Sessions.set_session_meta`."""
+        meta_json = self._config.codec.encode_meta(meta)
+        parsed = parse_session_id(session_id)
+        if parsed is None:
+            return False
+        call = self._args.set_meta(parsed, meta_json, self._config.now_ms())
+        reply = await self._run("set_session_meta", _scripts.SET_META, call)
+        if _records.is_bad(reply):
+            raise StoredDataError(parsed.key, "record", "an authsessions record")
+        return bool(reply == 1)
+
+    async def rotate_session(self, session_id: SessionId) -> SessionId | None:
+        """See :meth:`authsessions.Sessions.rotate_session`."""
+        parsed = parse_session_id(session_id)
+        if parsed is None:
+            return None
+        rotated = parsed.rotated()
+        call = self._args.rotate(parsed, rotated, self._config.now_ms())
+        reply = await self._run("rotate_session", _scripts.ROTATE, call)
+        if _records.is_bad(reply):
+            raise StoredDataError(parsed.key, "record", "an authsessions record")
+        return rotated.session_id() if reply == 1 else None
+
+    async def destroy_session(self, session: SessionId | Session[U, M]) -> bool:
+        """See :meth:`authsessions.Sessions.destroy_session`."""
+        if isinstance(session, Session):
+            # a listed Session revokes by key alone ("" skips the secret check)
+            if not is_session_key(session.key):
+                return False
+            key, secret_hash = session.key, ""
+        else:
+            parsed = parse_session_id(session)
+            if parsed is None:
+                return False
+            key, secret_hash = parsed.key, parsed.secret_hash_hex()
+        call = self._args.destroy(key, secret_hash, self._config.now_ms())
+        return bool(await self._run("destroy_session", _scripts.DESTROY, call))
+
+    async def destroy_sessions_for_user(
+        self, user_id: U, *, keep: SessionId | Session[U, M] | None = None
+    ) -> int:
+        """See :meth:`authsessions.Sessions.destroy_sessions_for_user`."""
+        user_json = self._config.codec.encode_user_id(user_id)
+        tag = user_tag(user_json)
+        keep_member, keep_hash = "", ""
+        if isinstance(keep, Session):
+            if is_session_key(keep.key) and keep.key[:TAG_LENGTH] == tag:
+                keep_member, keep_hash = keep.key[TAG_LENGTH:], "*"
+        else:
+            kept = parse_session_id(keep)
+            if kept is not None and kept.tag == tag:
+                keep_member, keep_hash = kept.local, kept.secret_hash_hex()
+        call = self._args.destroy_user(
+            tag, user_json, keep_member, keep_hash, self._config.now_ms()
+        )
+        return int(await self._run("destroy_sessions_for_user", _scripts.DESTROY_USER, call))
+
+    async def get_sessions_for_user(self, user_id: U) -> SessionList[U, M]:
+        """See :meth:`authsessions.Sessions.get_sessions_for_user`."""
+        user_json = self._config.codec.encode_user_id(user_id)
+        tag = user_tag(user_json)
+        call = self._args.list_user(tag, user_json, self._config.now_ms())
+        reply = await self._run("get_sessions_for_user", _scripts.LIST_USER, call)
+        return _records.listing(self._config.codec, self._config.policy, tag, reply)
+
+    # -- admin paths: walk the registries ----------------------------------------
+
+    async def migrate(self) -> int:
+        """Register every user index that authsessions 0.1 wrote (it kept no
+        registry and no expiry index). The admin paths run this once by
+        themselves; run it again after the last 0.1 process has stopped
+        (a rolling upgrade). Idempotent. This SCANs the database once.
+
+        Returns:
+            How many user indexes holding sessions were registered.
+
+        Raises:
+            SessionBackendError: the backend failed.
+        """
+        client: Any = self._client
+        seen: set[str] = set()
+        with backend_errors("redis", "migrate"):
+            async for key in client.scan_iter(match=self._layout.index_pattern(), count=1000):
+                seen.add(key.decode() if isinstance(key, bytes) else key)
+        tags = sorted({self._layout.tag_of_index(key) for key in seen})
+        registered = 0
+        for start in range(0, len(tags), _BATCH):
+            calls = [self._args.register(tag) for tag in tags[start : start + _BATCH]]
+            registered += sum(await self._pipeline("migrate", _scripts.REGISTER, calls))
+        with backend_errors("redis", "migrate"):
+            await client.set(self._layout.marker_key, LAYOUT_VERSION)
+        self._registered = True
+        return registered
+
+    async def _tag_batches(self, operation: str) -> AsyncIterator[list[str]]:
+        """The user tags of this prefix, up to _BATCH at a time, found the
+        cheaper way: SCAN while the database is small (its cost follows
+        every key in it), the slot registries once it is larger (their cost
+        is fixed, 16,384 registries, whatever else the database holds)."""
+        client: Any = self._client
+        with backend_errors("redis", operation):
+            size = int(await client.dbsize())
+        tags = (
+            self._scanned_tags(operation)
+            if size <= SCAN_BELOW
+            else self._registered_tags(operation)
+        )
+        pending: list[str] = []
+        async for found in tags:
+            pending.extend(found)
+            while len(pending) >= _BATCH:
+                yield pending[:_BATCH]
+                pending = pending[_BATCH:]
+        if pending:
+            yield pending
+
+    async def _scanned_tags(self, operation: str) -> AsyncIterator[list[str]]:
+        client: Any = self._client
+        # SCAN may return a key more than once (while the keyspace rehashes)
+        seen: set[str] = set()
+        with backend_errors("redis", operation):
+            async for key in client.scan_iter(match=self._layout.index_pattern(), count=1000):
+                tag = self._layout.tag_of_index(key.decode() if isinstance(key, bytes) else key)
+                if tag not in seen:
+                    seen.add(tag)
+        yield sorted(seen)
+
+    async def _registered_tags(self, operation: str) -> AsyncIterator[list[str]]:
+        client: Any = self._client
+        if not self._registered:
+            with backend_errors("redis", operation):
+                marker = await client.get(self._layout.marker_key)
+            if marker not in (LAYOUT_VERSION, LAYOUT_VERSION.encode()):
+                await self.migrate()
+            self._registered = True
+        registries = list(self._layout.registries())
+        if self._is_cluster:
+            # one HKEYS per registry: a script may not span slots
+            for start in range(0, SLOTS, _REGISTRY_BATCH):
+                with backend_errors("redis", operation):
+                    async with client.pipeline(transaction=False) as pipe:
+                        for key in registries[start : start + _REGISTRY_BATCH]:
+                            pipe.hkeys(key)
+                        replies = await pipe.execute()
+                yield [_text(tag) for reply in replies for tag in reply]
+            return
+        chunk = SLOTS // 4
+        calls: list[Call] = [(registries[i : i + chunk], []) for i in range(0, SLOTS, chunk)]
+        replies = await self._pipeline(operation, _scripts.WALK_REGISTRIES, calls)
+        yield [_text(tag) for reply in replies for tag in reply]
+
+    async def _listing_batches(self) -> AsyncIterator[SessionList[U, M]]:
+        codec, policy = self._config.codec, self._config.policy
+        async for tags in self._tag_batches("iter_sessions"):
+            now = self._config.now_ms()
+            calls = [self._args.list_user(tag, "", now) for tag in tags]
+            replies = await self._pipeline("iter_sessions", _scripts.LIST_USER, calls)
+            batch: SessionList[U, M] = SessionList()
+            for tag, reply in zip(tags, replies, strict=True):
+                batch.extend(_records.listing(codec, policy, tag, reply))
+            yield batch
+
+    async def iter_sessions(self) -> AsyncIterator[Session[U, M]]:
+        """See :meth:`authsessions.Sessions.iter_sessions`."""
+        async for batch in self._listing_batches():
+            for session in batch:
+                yield session
+
+    async def list_sessions(self) -> SessionList[U, M]:
+        """See :meth:`authsessions.Sessions.list_sessions`."""
+        sessions: SessionList[U, M] = SessionList()
+        async for batch in self._listing_batches():
+            sessions.extend(batch)
+        sessions.sort(key=lambda s: s.last_used_at, reverse=True)
+        return sessions
+
+    async def prune(self) -> int:
+        """See :meth:`authsessions.Sessions.prune`."""
+        removed = 0
+        async for tags in self._tag_batches("prune"):
+            now = self._config.now_ms()
+            calls = [self._args.prune_user(tag, now) for tag in tags]
+            removed += sum(await self._pipeline("prune", _scripts.PRUNE_USER, calls))
+        return removed
+
+    async def stats(self) -> SessionStats:
+        """See :meth:`authsessions.Sessions.stats`; on a cluster,
+        ``sessions_per_node`` counts live sessions per primary."""
+        live = users = dead = 0
+        per_node: dict[str, int] = {}
+        client: Any = self._client
+        async for tags in self._tag_batches("stats"):
+            now = self._config.now_ms()
+            calls = [self._args.count_user(tag, now) for tag in tags]
+            replies = await self._pipeline("stats", _scripts.COUNT_USER, calls)
+            for tag, (tag_live, tag_dead) in zip(tags, replies, strict=True):
+                live += tag_live
+                dead += tag_dead
+                users += tag_live > 0
+                if self._is_cluster and tag_live:
+                    node = client.get_node_from_key(self._layout.last_use_key(tag))
+                    per_node[node.name] = per_node.get(node.name, 0) + tag_live
+        return SessionStats(
+            sessions=live,
+            users=users,
+            expired_not_collected=dead,
+            sessions_per_node=dict(sorted(per_node.items())) if self._is_cluster else None,
+        )

@@ -1,0 +1,171 @@
+-- Shared helpers, prepended to every script when it is loaded.
+--
+-- A session record is one string of six lines (redis/_records.py writes and
+-- reads the same format; this is the only other place that knows it):
+--   sha256(secret) hex \n absolute_ms \n created_ms \n user_json \n label_json \n meta_json
+-- JSON is written ASCII-only, so no field holds a raw newline. The hash is
+-- first so that a script can compare it with string.sub alone; scripts
+-- never return it. Lua interns strings, so `==` on them compares pointers
+-- in time independent of the content (and it compares hashes, never
+-- secrets).
+--
+-- Per user tag T (every key below shares the hash tag {T}, hence one slot):
+--   <prefix>{T}:s:<member>  the record
+--   <prefix>{T}:u           ZSET member -> last use (ms): recency, idle expiry
+--   <prefix>{T}:x           ZSET member -> absolute expiry (ms)
+-- and per hash slot, in the same slot as every T that hashes there:
+--   <prefix>{R}:r           HASH T -> the user json owning T, or "*" when
+--                           two users share T (a 64-bit collision)
+-- Both ZSETs always hold the same members.
+--
+-- Stored data is never trusted: a record that is not a string of this
+-- format ("bad") never makes a script fail; reads report it, writes of
+-- garbage collection remove it.
+
+local HASH_LENGTH = 64
+local ABSOLUTE_AT = HASH_LENGTH + 2  -- line 2 starts after the hash and its "\n"
+local BAD = "bad"
+
+-- the fields of a record value, or BAD
+local function parse(v)
+  if #v < ABSOLUTE_AT or string.byte(v, ABSOLUTE_AT - 1) ~= 10
+      or string.find(string.sub(v, 1, HASH_LENGTH), "[^0-9a-f]") then
+    return BAD
+  end
+  local ends = {}
+  local at = ABSOLUTE_AT
+  for i = 1, 4 do  -- the ends of absolute, created, user and label
+    local nl = string.find(v, "\n", at, true)
+    if not nl then
+      return BAD
+    end
+    ends[i] = nl
+    at = nl + 1
+  end
+  if string.find(v, "\n", at, true) then
+    return BAD
+  end
+  local absolute = tonumber(string.sub(v, ABSOLUTE_AT, ends[1] - 1))
+  local created = tonumber(string.sub(v, ends[1] + 1, ends[2] - 1))
+  if not absolute or not created or ends[3] == ends[2] + 1 then
+    return BAD
+  end
+  return {absolute = absolute, user = string.sub(v, ends[2] + 1, ends[3] - 1), meta_at = at}
+end
+
+-- the record at `key`: the value and its parsed fields {absolute, user,
+-- meta_at}, or nil when there is none, or BAD when it is not a record
+local function read_record(key)
+  local v = redis.pcall("GET", key)
+  if not v then
+    return nil
+  end
+  if type(v) ~= "string" then  -- an error reply: a hash or a list sits there
+    return BAD
+  end
+  return v, parse(v)
+end
+
+local function expiry(absolute, last_used, idle)
+  if idle > 0 and last_used + idle < absolute then
+    return last_used + idle
+  end
+  return absolute
+end
+
+local function ms(n)
+  return string.format("%.0f", n)
+end
+
+local function record_key_of(index_key, member)
+  return string.sub(index_key, 1, -2) .. "s:" .. member
+end
+
+local function forget(record_key, u, x, member)
+  redis.call("DEL", record_key)
+  redis.call("ZREM", u, member)
+  redis.call("ZREM", x, member)
+end
+
+-- make sure `key` lives until `deadline` (ms, caller's clock), never
+-- shortening it: PEXPIREAT GT on Redis 7, else the same comparison of
+-- absolute times by hand (TIME + PTTL) on 6.x
+local function extend(key, deadline)
+  local set = redis.pcall("PEXPIREAT", key, ms(deadline), "GT")
+  if type(set) == "table" then
+    local pttl = redis.call("PTTL", key)
+    if pttl == -2 then
+      return
+    end
+    if pttl >= 0 then
+      local t = redis.call("TIME")
+      if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + pttl >= deadline then
+        return
+      end
+    end
+    redis.call("PEXPIREAT", key, ms(deadline))
+  elseif set == 0 and redis.call("PTTL", key) == -1 then
+    redis.call("PEXPIREAT", key, ms(deadline))  -- a new key: GT never sets a first TTL
+  end
+end
+
+-- the live record of a presented id: value, fields, last use; nil when
+-- unknown, wrong or dead (an expired one is removed: expiry is final even
+-- if the caller's clock later steps back); BAD for a malformed record.
+-- `hash` "" skips the secret check (operator reads by key).
+local function live_record(record_key, u, x, member, hash, now, idle)
+  local v, f = read_record(record_key)
+  if not v then
+    return nil
+  end
+  if v == BAD or f == BAD then
+    return BAD
+  end
+  if hash ~= "" and string.sub(v, 1, HASH_LENGTH) ~= hash then
+    return nil
+  end
+  local score = redis.call("ZSCORE", u, member)
+  if not score then
+    return nil
+  end
+  local last = tonumber(score)
+  if now >= expiry(f.absolute, last, idle) then
+    forget(record_key, u, x, member)
+    return nil
+  end
+  return v, f, last
+end
+
+-- rebuild the expiry index of a tag from its records (an index written by
+-- 0.1, which had none) and register the tag; returns true when the tag
+-- holds another user's sessions too
+local function rebuild(u, x, registry, tag, user)
+  local entries = redis.call("ZRANGE", u, 0, -1)
+  local owner, shared, latest = user, false, 0
+  for _, member in ipairs(entries) do
+    local v, f = read_record(record_key_of(u, member))
+    if not v then
+      redis.call("ZREM", u, member)
+    elseif v == BAD or f == BAD then
+      redis.call("ZADD", x, 0, member)  -- expired at once: the next purge removes it
+    else
+      redis.call("ZADD", x, f.absolute, member)
+      latest = math.max(latest, f.absolute)
+      if owner == "" then
+        owner = f.user
+      elseif f.user ~= owner then
+        shared = true
+      end
+    end
+  end
+  if owner ~= "" then
+    local known = redis.call("HGET", registry, tag)
+    if shared or (known and known ~= owner) then
+      shared = true
+      redis.call("HSET", registry, tag, "*")
+    elseif not known then
+      redis.call("HSET", registry, tag, owner)
+    end
+  end
+  return shared, latest
+end

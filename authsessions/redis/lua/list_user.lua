@@ -1,0 +1,44 @@
+-- list_user: the live sessions in one index, most recently used first.
+-- Expired sessions and dangling entries met on the way are removed;
+-- malformed records are skipped (prune and log-out-everywhere remove them).
+--
+-- KEYS[1]  last-use index (:u)   KEYS[2]  expiry index (:x)
+-- ARGV[1]  now (ms)          ARGV[2]  idle ttl (ms, 0 = off)
+-- ARGV[3]  user json, or "" for every user in the index
+-- Returns: a flat array {member, record without its hash line, last use, ...}.
+local u, x = KEYS[1], KEYS[2]
+local now, idle, user = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local entries = redis.call("ZREVRANGE", u, 0, -1, "WITHSCORES")
+local out = {}
+local batch = 500  -- MGET through unpack(): keep well inside Lua's C stack
+for first = 1, #entries, 2 * batch do
+  local keys = {}
+  local last = math.min(first + 2 * batch - 1, #entries)
+  for i = first, last, 2 do
+    keys[#keys + 1] = record_key_of(u, entries[i])
+  end
+  local values = redis.call("MGET", unpack(keys))
+  for j = 1, #keys do
+    local i = first + 2 * (j - 1)
+    local v, member = values[j], entries[i]
+    if not v then
+      if redis.call("EXISTS", keys[j]) == 0 then  -- else: not a string, malformed
+        redis.call("ZREM", u, member)
+        redis.call("ZREM", x, member)
+      end
+    else
+      local f = parse(v)
+      if f ~= BAD then
+        local score = tonumber(entries[i + 1])
+        if now >= expiry(f.absolute, score, idle) then
+          forget(keys[j], u, x, member)
+        elseif user == "" or f.user == user then
+          out[#out + 1] = member
+          out[#out + 1] = string.sub(v, ABSOLUTE_AT)
+          out[#out + 1] = score
+        end
+      end
+    end
+  end
+end
+return out

@@ -1,0 +1,37 @@
+-- read: validate a presented id and touch it (get_user_id_from_session,
+-- get_session_meta, get_session).
+--
+-- KEYS[1]  record key        KEYS[2]  last-use index (:u)
+-- KEYS[3]  expiry index (:x)
+-- ARGV[1]  now (ms)          ARGV[2]  sha256(secret) hex
+-- ARGV[3]  member            ARGV[4]  idle ttl (ms, 0 = off)
+-- ARGV[5]  touch interval (ms)
+-- ARGV[6]  garbage-collection grace (ms)
+-- Returns: {record without its hash line, last use (ms)}; nil when the id
+-- is unknown, wrong, expired (then removed) or destroyed; {"bad"} when the
+-- record is malformed.
+--
+-- A successful read also makes sure Redis keeps the record at least until
+-- its expiry under the caller's policy plus the grace: a deploy that turns
+-- idle expiry off or lengthens it must not let Redis drop sessions that
+-- the new policy still honours.
+local now, member = tonumber(ARGV[1]), ARGV[3]
+local idle, interval, grace = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local v, f, last = live_record(KEYS[1], KEYS[2], KEYS[3], member, ARGV[2], now, idle)
+if v == BAD then
+  return {BAD}
+end
+if not v then
+  return nil
+end
+if now > last and now - last >= interval then
+  -- XX: a touch only moves an existing entry, it never adds one back
+  redis.call("ZADD", KEYS[2], "XX", now, member)
+  last = now
+  if idle > 0 then
+    redis.call("PEXPIREAT", KEYS[1], ms(expiry(f.absolute, now, idle) + grace))
+    return {string.sub(v, ABSOLUTE_AT), last}
+  end
+end
+extend(KEYS[1], expiry(f.absolute, last, idle) + grace)
+return {string.sub(v, ABSOLUTE_AT), last}

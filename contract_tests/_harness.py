@@ -1,0 +1,114 @@
+"""The store under test, one typed method per store operation.
+
+Every SessionId the contract holds is a :class:`HiddenSessionId`: a str to
+the store, but its repr hides the secret, so failure reports (which show
+the values a rule compared) never print one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authsessions import Session, SessionStats, SessionUtils
+
+from ._clock import FakeClock
+from ._driver import StoreDriver
+
+
+class HiddenSessionId(str):
+    """A SessionId whose repr shows its key only."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        key, dot, _ = self.partition(".")
+        return f"<SessionId {key}.<secret>>" if dot else "<SessionId>"
+
+    @property
+    def key(self) -> str:
+        """The public half."""
+        return self.partition(".")[0]
+
+
+def hide(value: Any) -> Any:
+    """``value`` as a HiddenSessionId when it has the SessionId format (a
+    user id or label that merely holds a dot stays the plain str it is)."""
+    if type(value) is str and SessionUtils.to_session_id(value) is not None:
+        return HiddenSessionId(value)
+    return value
+
+
+class Harness:
+    """One store under test and its clock; remembers the users it created
+    sessions for, so a rule can clean up after itself."""
+
+    def __init__(self, driver: StoreDriver, clock: FakeClock) -> None:
+        self.driver = driver
+        self.clock = clock
+        self.users: list[Any] = []
+
+    @property
+    def t(self) -> str:
+        """The clock in failure messages: ``t=+N ms`` since the rule began."""
+        return f"t={self.clock.elapsed_ms:+d} ms"
+
+    def create(self, user: Any, meta: Any, label: str = "device") -> HiddenSessionId:
+        session_id = self.driver.call("create_session", user_id=user, label=label, meta=meta)
+        assert isinstance(session_id, str), f"create_session returned {type(session_id)}"
+        if user not in self.users:
+            self.users.append(user)
+        return HiddenSessionId(session_id)
+
+    def get_user_id(self, session_id: Any) -> Any:
+        return self.driver.call("get_user_id_from_session", session_id)
+
+    def get_meta(self, session_id: Any) -> Any:
+        return self.driver.call("get_session_meta", session_id)
+
+    def get_session(self, session_id: Any) -> Session[Any, Any] | None:
+        found: Session[Any, Any] | None = self.driver.call("get_session", session_id)
+        return found
+
+    def get_by_key(self, key: Any) -> Session[Any, Any] | None:
+        found: Session[Any, Any] | None = self.driver.call("get_session_by_key", key)
+        return found
+
+    def set_meta(self, session_id: Any, meta: Any) -> Any:
+        return self.driver.call("set_session_meta", session_id, meta)
+
+    def rotate(self, session_id: Any) -> Any:
+        return hide(self.driver.call("rotate_session", session_id))
+
+    def destroy(self, session: Any) -> Any:
+        return self.driver.call("destroy_session", session)
+
+    def destroy_for_user(self, user: Any, keep: Any = None) -> Any:
+        return self.driver.call("destroy_sessions_for_user", user, keep=keep)
+
+    def for_user(self, user: Any) -> list[Session[Any, Any]]:
+        found: list[Session[Any, Any]] = self.driver.call("get_sessions_for_user", user)
+        return found
+
+    def keys(self, user: Any) -> list[str]:
+        return [s.key for s in self.for_user(user)]
+
+    def list_all(self) -> list[Session[Any, Any]]:
+        found: list[Session[Any, Any]] = self.driver.call("list_sessions")
+        return found
+
+    def iter_all(self) -> list[Session[Any, Any]]:
+        return self.driver.collect("iter_sessions")
+
+    def prune(self) -> Any:
+        return self.driver.call("prune")
+
+    def stats(self) -> SessionStats:
+        found: SessionStats = self.driver.call("stats")
+        return found
+
+    def cleanup(self) -> None:
+        try:
+            for user in self.users:
+                self.destroy_for_user(user)
+        finally:
+            self.driver.close()

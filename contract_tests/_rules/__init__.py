@@ -1,0 +1,2 @@
+"""The contract's rules, one module per group; ``SessionsContract``
+composes them."""

@@ -1,0 +1,475 @@
+"""Every CLI command as a user runs it: the real entry point in a
+subprocess, piped and under a pseudo-terminal, against a real Redis."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import secrets
+import select
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from authsessions import RedisSessions, SessionPolicy
+
+ROOT = Path(__file__).resolve().parents[2]
+SESSION_ID = re.compile(r"[0-9a-f]{32}\.[A-Za-z0-9_-]{43}")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _env(extra: dict[str, str] | None) -> dict[str, str]:
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("AUTHSESSIONS_REDIS_URL", "AUTHSESSIONS_STORE", "NO_COLOR")
+    }
+    environment.update(extra or {})
+    return environment
+
+
+def _no_secret(text: str, *secret_ids: str) -> None:
+    assert not SESSION_ID.search(text), "a SessionId was printed"
+    for sid in secret_ids:
+        assert sid.partition(".")[2] not in text, "a secret was printed"
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "authsessions", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_env(env),
+        timeout=300,
+        check=False,
+    )
+    _no_secret(result.stdout + result.stderr)
+    return result
+
+
+def tty(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run the command on a pseudo-terminal (stdout and stderr): its exit
+    code and everything it wrote, escape sequences included."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "authsessions", *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        cwd=ROOT,
+        env=_env({"TERM": "xterm-256color", "COLUMNS": "250", **(env or {})}),
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([leader], [], [], 60)
+        if not ready:
+            process.kill()
+            raise AssertionError("no output for 60 s")
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    code = process.wait(timeout=60)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    _no_secret(text)
+    return code, text
+
+
+@pytest.fixture
+def populated(redis_server: Any) -> Iterator[Any]:
+    prefix = f"cli{secrets.token_hex(3)}:"
+    store = RedisSessions.from_url(redis_server.url, prefix=prefix)
+    ids = {
+        "a1": store.create_session(user_id="ann", label="laptop", meta={"theme": "dark"}),
+        "a2": store.create_session(user_id="ann", label="phone", meta={}),
+        "b1": store.create_session(user_id="bob", label="curl", meta={"scopes": ["read"]}),
+    }
+    yield redis_server.url, prefix, store, ids
+    for user in ("ann", "bob", "eve"):
+        store.destroy_sessions_for_user(user)
+    store.close()
+
+
+def keys(ids: dict[str, str]) -> dict[str, str]:
+    return {name: sid.partition(".")[0] for name, sid in ids.items()}
+
+
+# -- the demo and the basics -------------------------------------------------------
+
+
+def test_demo_on_the_in_memory_store() -> None:
+    result = cli("demo", "--store", "memory")
+    assert result.returncode == 0, result.stderr
+    assert "demo on the in-memory store" in result.stdout
+    assert "log out everywhere" in result.stdout
+
+
+@pytest.mark.redis
+def test_demo_on_the_embedded_redis() -> None:
+    result = cli("demo")
+    assert result.returncode == 0, result.stderr
+    assert "demo on an embedded Redis" in result.stdout
+
+
+def test_the_console_script_is_installed_and_has_a_version() -> None:
+    script = Path(sys.executable).parent / "authsessions"
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert "demo" in result.stdout and "check" in result.stdout
+    version = cli("--version")
+    assert re.fullmatch(r"authsessions \d+\.\d+\.\d+\S*\n", version.stdout)
+
+
+def test_every_command_and_option_has_help_text() -> None:
+    import argparse
+
+    from authsessions.cli._main import _parser
+
+    parser = _parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(commands.choices) >= {"demo", "ls", "show", "revoke", "prune", "stats", "check"}
+    for name, sub in commands.choices.items():
+        for action in sub._actions:
+            if not isinstance(action, argparse._HelpAction):
+                assert action.help, f"{name} {action.option_strings or action.dest}: no help"
+
+
+# -- listing, showing, revoking ----------------------------------------------------
+
+
+@pytest.mark.redis
+def test_ls_lists_every_session_or_one_users(populated: Any) -> None:
+    url, prefix, _, ids = populated
+    table = cli("ls", "--redis-url", url, "--prefix", prefix)
+    assert table.returncode == 0, table.stderr
+    assert all(key in table.stdout for key in keys(ids).values())
+    assert "policy: absolute 30d, idle off" in table.stderr, "URL mode says which policy"
+    assert "Redis at 127.0.0.1:" in table.stderr and url.split("@")[0] not in table.stderr
+    lines = cli("ls", "--user", "ann", "--json", "--prefix", prefix,
+                env={"AUTHSESSIONS_REDIS_URL": url})  # fmt: skip
+    rows = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert {r["key"] for r in rows} == {keys(ids)["a1"], keys(ids)["a2"]}
+    assert {r["label"]: r["meta"] for r in rows} == {"laptop": {"theme": "dark"}, "phone": {}}
+
+
+@pytest.mark.redis
+def test_show_prints_one_session_and_refuses_anything_but_a_key(populated: Any) -> None:
+    url, prefix, _, ids = populated
+    shown = cli("show", keys(ids)["b1"], "--redis-url", url, "--prefix", prefix)
+    assert shown.returncode == 0, shown.stderr
+    record = json.loads(shown.stdout)
+    assert record["user_id"] == "bob" and record["meta"] == {"scopes": ["read"]}
+    missing = cli("show", "0" * 32, "--redis-url", url, "--prefix", prefix)
+    assert missing.returncode == 1 and "no live session with key" in missing.stderr
+    nonsense = cli("show", "nonsense", "--redis-url", url, "--prefix", prefix)
+    assert nonsense.returncode == 2 and "is not a session key" in nonsense.stderr
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("command", ["show", "revoke", "revoke --user ann --keep"])
+def test_a_pasted_session_id_is_refused_without_echoing_its_secret(
+    populated: Any, command: str
+) -> None:
+    url, prefix, store, ids = populated
+    args = [*command.split(), ids["a1"], "--redis-url", url, "--prefix", prefix]
+    result = cli(*args)  # cli() fails the test if a SessionId or secret is printed
+    _no_secret(result.stdout + result.stderr, ids["a1"])
+    assert result.returncode == 2
+    assert "that is a SessionId; pass its key, the part before the dot" in result.stderr
+    assert len(store.get_sessions_for_user("ann")) == 2, "nothing may be revoked"
+
+
+@pytest.mark.redis
+def test_revoke_by_key_and_by_user_keeping_one(populated: Any) -> None:
+    url, prefix, store, ids = populated
+    k = keys(ids)
+    one = cli("revoke", k["b1"], "--redis-url", url, "--prefix", prefix)
+    assert one.returncode == 0, one.stderr
+    assert [s.user_id for s in store.list_sessions()] == ["ann", "ann"]
+    again = cli("revoke", k["b1"], "--redis-url", url, "--prefix", prefix)
+    assert again.returncode == 1
+    store.create_session(user_id="ann", label="tablet", meta={})
+    everyone = cli("revoke", "--user", "ann", "--keep", k["a2"], "--redis-url", url,
+                   "--prefix", prefix)  # fmt: skip
+    assert everyone.stdout.strip() == "revoked 2 sessions"
+    assert [s.key for s in store.list_sessions()] == [k["a2"]]
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("keep", ["typo", "other-user", "unknown"])
+def test_revoke_keep_that_is_not_one_of_the_users_sessions_revokes_nothing(
+    populated: Any, keep: str
+) -> None:
+    url, prefix, store, ids = populated
+    k = keys(ids)
+    kept = {"typo": k["a2"][:-1] + "x", "other-user": k["b1"], "unknown": "f" * 32}[keep]
+    result = cli("revoke", "--user", "ann", "--keep", kept, "--redis-url", url, "--prefix", prefix)
+    assert result.returncode == 2, result.stderr
+    assert "nothing was revoked" in result.stderr or "not a session key" in result.stderr
+    assert len(store.get_sessions_for_user("ann")) == 2
+
+
+@pytest.mark.redis
+def test_revoke_usage_errors(populated: Any) -> None:
+    url, prefix, _, ids = populated
+    neither = cli("revoke", "--redis-url", url, "--prefix", prefix)
+    assert neither.returncode == 2 and "revoke takes a KEY, or --user USER" in neither.stderr
+    keep_alone = cli("revoke", "--keep", keys(ids)["a2"], "--redis-url", url, "--prefix", prefix)
+    assert keep_alone.returncode == 2 and "--keep goes with --user" in keep_alone.stderr
+
+
+@pytest.mark.redis
+def test_prune_and_stats(populated: Any) -> None:
+    url, prefix, _, _ = populated
+    pruned = cli("prune", "--redis-url", url, "--prefix", prefix)
+    assert pruned.returncode == 0 and pruned.stdout.strip() == "removed 0"
+    stats = cli("stats", "--redis-url", url, "--prefix", prefix)
+    assert stats.returncode == 0, stats.stderr
+    assert "sessions: 3" in stats.stdout and "users: 2" in stats.stdout
+    assert "expired_not_collected: 0" in stats.stdout
+    as_json = json.loads(cli("stats", "--json", "--redis-url", url, "--prefix", prefix).stdout)
+    assert as_json == {"sessions": 3, "users": 2, "expired_not_collected": 0,
+                       "sessions_per_node": None}  # fmt: skip
+
+
+# -- safety of what the terminal shows -----------------------------------------------
+
+HOSTILE_LABELS = [
+    "\x1b]52;c;ZXZpbA==\x07",
+    "\x1b[2K\rfake row",
+    "\x1b[31",
+    "a\u202eb",
+    "bad \ud800",
+]
+
+
+@pytest.mark.redis
+def test_hostile_labels_are_escaped_piped_and_on_a_terminal(populated: Any) -> None:
+    url, prefix, store, _ = populated
+    for label in HOSTILE_LABELS:
+        store.create_session(user_id="eve", label=label, meta={"l": label})
+    piped = cli("ls", "--redis-url", url, "--prefix", prefix)
+    assert piped.returncode == 0, piped.stderr
+    assert "\x1b" not in piped.stdout and "\u202e" not in piped.stdout
+    assert "\\x1b]52" in piped.stdout and "\\u202e" in piped.stdout and "\\ud800" in piped.stdout
+    code, shown = tty("ls", "--user", "eve", "--redis-url", url, "--prefix", prefix)
+    assert code == 0, shown
+    plain = ANSI.sub("", shown)  # rich's own colours removed: nothing else may remain
+    assert "\x1b" not in plain and "\x07" not in plain and "\u202e" not in plain
+    assert "\\x1b]52" in plain
+    lines = cli("ls", "--json", "--redis-url", url, "--prefix", prefix).stdout.splitlines()
+    labels = {json.loads(line)["label"] for line in lines}
+    assert set(HOSTILE_LABELS) <= labels, "JSON carries the labels exactly, as valid JSON"
+
+
+@pytest.mark.redis
+def test_colour_on_a_terminal_none_when_piped_or_no_color(populated: Any) -> None:
+    url, prefix, _, _ = populated
+    _, coloured = tty("ls", "--redis-url", url, "--prefix", prefix)
+    assert ANSI.search(coloured)
+    _, plain = tty("ls", "--redis-url", url, "--prefix", prefix, env={"NO_COLOR": "1"})
+    assert not re.search(r"\x1b\[[0-9;]*3[0-7]m|\x1b\[[0-9;]*38;", plain), "NO_COLOR ignored"
+    assert "\x1b" not in cli("ls", "--redis-url", url, "--prefix", prefix).stdout
+
+
+@pytest.mark.redis
+def test_uuid_user_ids_are_whole_and_copyable(redis_server: Any) -> None:
+    prefix = f"cliu{secrets.token_hex(3)}:"
+    store = RedisSessions.from_url(redis_server.url, prefix=prefix, user_id_type=uuid.UUID)
+    user = uuid.uuid4()
+    store.create_session(user_id=user, label="😀 wide label", meta={})
+    listed = cli(
+        "ls", "--user-id-type", "uuid", "--redis-url", redis_server.url, "--prefix", prefix
+    )
+    assert str(user) in listed.stdout and "UUID(" not in listed.stdout
+    revoked = cli("revoke", "--user", str(user), "--user-id-type", "uuid",
+                  "--redis-url", redis_server.url, "--prefix", prefix)  # fmt: skip
+    assert revoked.stdout.strip() == "revoked 1 session"
+    store.close()
+
+
+# -- Unix behaviour ------------------------------------------------------------------
+
+
+@pytest.mark.redis
+def test_a_closed_pipe_ends_quietly(redis_server: Any) -> None:
+    prefix = f"clip{secrets.token_hex(3)}:"
+    store = RedisSessions.from_url(redis_server.url, prefix=prefix)
+    for i in range(1500):
+        store.create_session(user_id=f"u{i % 50}", label=f"device {i}", meta={})
+    for command in (f"ls --redis-url {redis_server.url} --prefix {prefix}", "demo --store memory"):
+        result = subprocess.run(
+            f"{sys.executable} -m authsessions {command} | head -1",
+            shell=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=_env(None),
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0
+        assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, (
+            result.stderr
+        )
+    for i in range(50):
+        store.destroy_sessions_for_user(f"u{i}")
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["ls"], 2, "no store given"),
+        (["ls", "--redis-url", "notaurl://x"], 2, "invalid --redis-url"),
+        (["ls", "--redis-url", "redis://127.0.0.1:1/0"], 1, "cannot reach Redis at 127.0.0.1:1"),
+        (["ls", "--redis-url", "redis://127.0.0.1:1/0", "--idle-ttl", "soon"], 2, "--idle-ttl"),
+        (
+            ["ls", "--user-id-type", "int", "--user", "x", "--redis-url", "redis://127.0.0.1:1/0"],
+            1,
+            "cannot reach Redis",
+        ),
+        (["check", "nosuchmodule:factory"], 2, "cannot import nosuchmodule:factory"),
+        (["check", "tests.cli.factories"], 2, "MODULE:ATTR"),
+        (["check", "tests.cli.factories:not_callable"], 2, "is not callable"),
+        (["ls", "--store", "tests.cli.factories:not_callable"], 2, "is not a session store"),
+    ],
+)
+def test_errors_are_one_line_with_an_exit_code(args: list[str], code: int, message: str) -> None:
+    result = cli(*args)
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.redis
+def test_a_bad_prefix_is_bad_usage(redis_server: Any) -> None:
+    result = cli("ls", "--redis-url", redis_server.url, "--prefix", "app{x}:")
+    assert result.returncode == 2 and "--prefix" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_without_the_redis_extra_one_line_names_the_install() -> None:
+    code = (
+        "import sys; sys.modules['redis'] = None\n"
+        "from authsessions.cli import main\n"
+        "sys.exit(main(['ls', '--redis-url', 'redis://127.0.0.1:1/0']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "authsessions: Redis URLs need the redis package: pip install 'authsessions[redis]'"
+    )
+
+
+# -- pointing at the right store -----------------------------------------------------
+
+
+@pytest.mark.redis_cluster
+def test_cluster_mode_is_found_out_from_the_server(redis_cluster: Any) -> None:
+    prefix = f"clic{secrets.token_hex(3)}:"
+    store = RedisSessions.from_url(redis_cluster.url, cluster=True, prefix=prefix)
+    for i in range(30):
+        store.create_session(user_id=f"u{i}", label="", meta={})
+    listed = cli("ls", "--json", "--redis-url", redis_cluster.url, "--prefix", prefix)
+    assert listed.returncode == 0, listed.stderr
+    assert len(listed.stdout.splitlines()) == 30, "every session, from every node"
+    assert "Redis Cluster at" in listed.stderr
+    stats = cli("stats", "--redis-url", redis_cluster.url, "--prefix", prefix)
+    assert "sessions: 30" in stats.stdout and "sessions_per_node:" in stats.stdout
+    revoked = cli("revoke", "--user", "u3", "--redis-url", redis_cluster.url, "--prefix", prefix)
+    assert revoked.stdout.strip() == "revoked 1 session", revoked.stderr
+    for i in range(30):
+        store.destroy_sessions_for_user(f"u{i}")
+    store.close()
+
+
+@pytest.mark.redis
+def test_cluster_flag_on_a_single_server_is_a_one_line_error(redis_server: Any) -> None:
+    result = cli("ls", "--cluster", "--redis-url", redis_server.url)
+    assert result.returncode == 2
+    assert "is not a cluster node" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.redis
+def test_the_apps_own_store_brings_its_policy(redis_server: Any) -> None:
+    prefix = f"cliapp{secrets.token_hex(3)}:"
+    writer = RedisSessions.from_url(
+        redis_server.url, prefix=prefix, user_id_type=int,
+        policy=SessionPolicy(idle_ttl=timedelta(hours=1)),
+    )  # fmt: skip
+    writer.create_session(user_id=7, label="idle", meta={})
+    env = {"APP_REDIS_URL": redis_server.url, "APP_PREFIX": prefix}
+    later = {**env, "APP_CLOCK_OFFSET_MS": str(2 * 3600 * 1000)}  # the app's clock: 2 h on
+    spec = "tests.cli.app_store:make_store"
+    listed = cli("ls", "--user", "7", "--json", "--store", spec, env=env)
+    assert len(listed.stdout.splitlines()) == 1, listed.stderr
+    idle = cli("ls", "--json", env={**later, "AUTHSESSIONS_STORE": spec})
+    assert idle.returncode == 0 and idle.stdout == "", "an idle-expired session was listed"
+    writer.create_session(user_id=7, label="second", meta={})
+    stats = json.loads(cli("stats", "--json", "--store", spec, env=later).stdout)
+    assert (stats["sessions"], stats["expired_not_collected"]) == (0, 1)
+    assert cli("prune", "--store", spec, env=later).stdout.strip() == "removed 1"
+    url_mode = cli("stats", "--json", "--redis-url", redis_server.url, "--prefix", prefix)
+    assert json.loads(url_mode.stdout)["sessions"] == 0, "prune removed the expired one"
+    writer.close()
+
+
+# -- the contract check ----------------------------------------------------------------
+
+
+def test_check_passes_a_good_store_printing_each_rule_as_it_finishes() -> None:
+    result = cli("check", "tests.cli.factories:memory", "-k", "destroy or rotation")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^  ok   destroyed_session_reads_as_none  \(\d+\.\d+s\)$", result.stdout,
+                     re.MULTILINE)  # fmt: skip
+    assert re.search(r"contract: \d+ passed, 0 failed", result.stdout)
+
+
+def test_check_reports_the_first_failing_rule_of_a_broken_store() -> None:
+    result = cli("check", "tests.cli.factories:keep_ignored", "-k", "keep or idempotent")
+    assert result.returncode == 1
+    assert "first failing rule: log_out_everywhere_keeps_the_callers_session" in result.stdout
+
+
+def test_an_interrupted_check_is_not_a_pass() -> None:
+    result = cli("check", "tests.cli.factories:interrupted_after_ten")
+    assert result.returncode == 130, result.stdout + result.stderr
+    assert "interrupted" in result.stdout + result.stderr
+    assert not re.search(r"\b0 failed\b(?!.*not a pass)", result.stdout)
+
+
+def test_ctrl_c_during_check_exits_130() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "authsessions", "check", "tests.cli.factories:slow"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=_env(None),
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()  # the first rule finished: the run is under way
+    assert "ok" in first, first
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, (first, out, err)
+    assert "interrupted" in out + err and "Traceback" not in err

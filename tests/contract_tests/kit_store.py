@@ -1,0 +1,357 @@
+"""A store written the way an outside author would: a dict, the public
+``authsessions.kit``, nothing else from authsessions.
+
+It passes the whole contract; each name in ``BUGS`` plants one realistic
+defect, and test_has_teeth.py proves the contract catches every one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from authsessions.kit import (
+    LimitExceededError,
+    Session,
+    SessionId,
+    SessionList,
+    SessionStats,
+    StoreConfig,
+    dumps,
+    evictions_needed,
+    is_session_key,
+    mint_session_id,
+    parse_session_id,
+    secret_matches,
+    user_tag,
+)
+
+BUGS = {
+    # the contract of the first round caught these
+    "OldestFirst": "listings come least recently used first",
+    "ReadsDoNotTouch": "reads never record the use",
+    "TouchResurrects": "a destroyed session is only unlisted; a read brings it back",
+    "SharedMeta": "get_session_meta hands out the same object every time",
+    "ExpiredStillReturned": "expiry is never checked",
+    "RotationKeepsOldId": "rotate_session returns the old id",
+    "KeepIgnored": "log out everywhere ignores keep",
+    "OtherUsersListed": "a user's listing holds everyone",
+    "EvictsNewest": "the cap evicts the most recently used",
+    "IdlePastAbsolute": "a touch slides expiry past the absolute one",
+    "StoresBadMeta": "a create with bad meta stores a session before raising",
+    "AnySecretWorks": "the secret is never compared",
+    "DestroyNotIdempotent": "destroy_session always returns True",
+    # found by an outside implementer, caught since this round
+    "ExpiryOffByOne": "a session is still valid at exactly expires_at",
+    "RotationGraceWindow": "the old secret keeps working for 1 s after rotation",
+    "CapCountsExpired": "the cap counts expired sessions and evicts a live one",
+    "NumericUserIdsAsInt": 'user ids that look like numbers ("123") come back as int',
+    "PlainDictMeta": "get_session_meta returns the stored dict, not meta_type",
+    "ExpiryNotFinal": "expired sessions are skipped, not removed: a clock step back revives them",
+    "LabelLimitOffByOne": "a label of exactly max_label_length is refused",
+    "MetaLimitCountsUtf8": "max_meta_bytes measures UTF-8, not the canonical ASCII JSON",
+    "UserIdLimitIgnored": "max_user_id_bytes is never checked",
+    "ByKeyTouches": "get_session_by_key records a use",
+    "IterSkipsUsers": "iter_sessions yields the first user's sessions only",
+    "StatsCountExpired": "stats counts expired sessions as live",
+}
+
+
+class KitStore:
+    """A thread-safe dict store; ``bugs`` plants defects from BUGS."""
+
+    def __init__(self, *, bugs: frozenset[str] = frozenset(), **options: Any) -> None:
+        unknown = bugs - set(BUGS)
+        if unknown:
+            raise ValueError(f"unknown bugs {sorted(unknown)}")
+        self.bugs = bugs
+        self.config: StoreConfig[Any, Any] = StoreConfig.build(**options)
+        self.lock = threading.Lock()
+        # key -> [hash, user_json, label, meta_json, created, absolute, last_used, hidden]
+        self.records: dict[str, list[Any]] = {}
+        self.grace: dict[str, tuple[bytes, int]] = {}  # RotationGraceWindow only
+        self.meta_cache: dict[str, Any] = {}  # SharedMeta only
+
+    # -- helpers (the lock held) ----------------------------------------------
+
+    def _expires(self, record: list[Any]) -> int:
+        policy = self.config.policy
+        if "IdlePastAbsolute" in self.bugs and policy.idle_ttl_ms:
+            return int(record[6]) + policy.idle_ttl_ms
+        return policy.expires_ms(record[5], record[6])
+
+    def _alive(self, key: str, record: list[Any], now: int) -> bool:
+        if record[7]:  # destroyed under TouchResurrects: hidden, still stored
+            return False
+        if "ExpiredStillReturned" in self.bugs:
+            return True
+        expires = self._expires(record)
+        if now > expires or (now == expires and "ExpiryOffByOne" not in self.bugs):
+            if "ExpiryNotFinal" not in self.bugs:
+                del self.records[key]
+            return False
+        return True
+
+    def _live(self, session_id: object, now: int) -> tuple[str, list[Any]] | None:
+        parsed = parse_session_id(session_id)
+        if parsed is None:
+            return None
+        record = self.records.get(parsed.key)
+        if record is None:
+            return None
+        if "AnySecretWorks" not in self.bugs and not secret_matches(record[0], parsed):
+            old = self.grace.get(parsed.key)
+            if old is None or not secret_matches(old[0], parsed) or now >= old[1]:
+                return None
+        if record[7] and "TouchResurrects" in self.bugs:
+            record[7] = False  # a read by id brings the hidden record back
+        return (parsed.key, record) if self._alive(parsed.key, record, now) else None
+
+    def _session(self, key: str, record: list[Any]) -> Session[Any, Any]:
+        return self.config.codec.session(
+            key=key,
+            user_json=record[1],
+            label=record[2],
+            meta_json=record[3],
+            created_ms=record[4],
+            last_used_ms=record[6],
+            expires_ms=self._expires(record),
+        )
+
+    def _listing(self, keys: list[str], now: int) -> SessionList[Any, Any]:
+        live = [(k, self.records[k]) for k in keys if self._alive(k, self.records[k], now)]
+        live.sort(key=lambda item: item[1][6], reverse="OldestFirst" not in self.bugs)
+        return SessionList(self._session(k, r) for k, r in live)
+
+    def _keys_of(self, user_json: str) -> list[str]:
+        if "OtherUsersListed" in self.bugs:
+            return list(self.records)
+        return [k for k, r in self.records.items() if r[1] == user_json]
+
+    # -- the interface -----------------------------------------------------------
+
+    def create_session(self, *, user_id: Any, label: str, meta: Any) -> SessionId:
+        codec, policy = self.config.codec, self.config.policy
+        try:
+            user_json = codec.encode_user_id(user_id)
+        except LimitExceededError:
+            if "UserIdLimitIgnored" not in self.bugs:
+                raise
+            user_json = dumps(user_id)
+        if "LabelLimitOffByOne" in self.bugs and len(label) >= policy.max_label_length:
+            codec.check_label(label + "!")
+        label = codec.check_label(label)
+        if "StoresBadMeta" in self.bugs:
+            try:
+                meta_json = codec.encode_meta(meta)
+            except Exception:
+                self.create_session(user_id=user_id, label=label, meta={})
+                raise
+        else:
+            meta_json = self._encode_meta(meta)
+        parsed = mint_session_id(user_tag(user_json))
+        with self.lock:
+            now = self.config.now_ms()
+            keys = [k for k, r in self.records.items() if r[1] == user_json and not r[7]]
+            if "CapCountsExpired" in self.bugs:
+                live = [k for k in keys if self._expires(self.records[k]) > now]
+                excess = evictions_needed(len(keys), policy)
+            else:
+                live = [k for k in keys if self._alive(k, self.records[k], now)]
+                excess = evictions_needed(len(live), policy)
+            live.sort(key=lambda k: self.records[k][6], reverse="EvictsNewest" in self.bugs)
+            for key in live[:excess]:
+                del self.records[key]
+            self.records[parsed.key] = [
+                parsed.secret_hash(), user_json, label, meta_json,
+                now, policy.absolute_ms(now), now, False,
+            ]  # fmt: skip
+        return parsed.session_id()
+
+    def _encode_meta(self, meta: Any) -> str:
+        codec, limit = self.config.codec, self.config.policy.max_meta_bytes
+        if "MetaLimitCountsUtf8" in self.bugs and type(meta) is dict:
+            import json
+
+            utf8 = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode()
+            if len(utf8) > limit:
+                raise LimitExceededError("meta", limit=limit, actual=len(utf8), unit="bytes")
+            return dumps(meta)
+        return codec.encode_meta(meta)
+
+    def _touch(self, session_id: object) -> tuple[str, list[Any]] | None:
+        with self.lock:
+            now = self.config.now_ms()
+            found = self._live(session_id, now)
+            if found is None:
+                return None
+            key, record = found
+            if "ReadsDoNotTouch" not in self.bugs and self.config.policy.touches(now, record[6]):
+                record[6] = now
+            return key, list(record)
+
+    def get_user_id_from_session(self, session_id: SessionId | None) -> Any:
+        found = self._touch(session_id)
+        if found is None:
+            return None
+        key, record = found
+        user = self.config.codec.decode_user_id(key, record[1])
+        if "NumericUserIdsAsInt" in self.bugs and isinstance(user, str) and user.isdigit():
+            return int(user)
+        return user
+
+    def get_session_meta(self, session_id: SessionId | None) -> Any:
+        found = self._touch(session_id)
+        if found is None:
+            return None
+        key, record = found
+        if "PlainDictMeta" in self.bugs:
+            import json
+
+            return json.loads(record[3])
+        if "SharedMeta" in self.bugs:
+            return self.meta_cache.setdefault(key, self.config.codec.decode_meta(key, record[3]))
+        return self.config.codec.decode_meta(key, record[3])
+
+    def get_session(self, session_id: SessionId | None) -> Session[Any, Any] | None:
+        found = self._touch(session_id)
+        return None if found is None else self._session(*found)
+
+    def get_session_by_key(self, key: str) -> Session[Any, Any] | None:
+        if not is_session_key(key):
+            return None
+        with self.lock:
+            now = self.config.now_ms()
+            record = self.records.get(key)
+            if record is None or not self._alive(key, record, now):
+                return None
+            if "ByKeyTouches" in self.bugs:
+                record[6] = max(record[6], now)
+            return self._session(key, record)
+
+    def set_session_meta(self, session_id: SessionId, meta: Any) -> bool:
+        meta_json = self._encode_meta(meta)
+        with self.lock:
+            found = self._live(session_id, self.config.now_ms())
+            if found is None:
+                return False
+            found[1][3] = meta_json
+            return True
+
+    def rotate_session(self, session_id: SessionId) -> SessionId | None:
+        parsed = parse_session_id(session_id)
+        if parsed is None:
+            return None
+        rotated = parsed.rotated()
+        with self.lock:
+            now = self.config.now_ms()
+            found = self._live(session_id, now)
+            if found is None:
+                return None
+            if "RotationKeepsOldId" in self.bugs:
+                return session_id
+            if "RotationGraceWindow" in self.bugs:
+                self.grace[parsed.key] = (found[1][0], now + 1000)
+            found[1][0] = rotated.secret_hash()
+        return rotated.session_id()
+
+    def destroy_session(self, session: SessionId | Session[Any, Any]) -> bool:
+        with self.lock:
+            now = self.config.now_ms()
+            if isinstance(session, Session):
+                record = self.records.get(session.key)
+                alive = record is not None and self._alive(session.key, record, now)
+                key = session.key
+            else:
+                found = self._live(session, now)
+                alive, key = found is not None, found[0] if found else ""
+            if alive:
+                if "TouchResurrects" in self.bugs:
+                    self.records[key][7] = True
+                else:
+                    del self.records[key]
+            return True if "DestroyNotIdempotent" in self.bugs else alive
+
+    def destroy_sessions_for_user(self, user_id: Any, *, keep: Any = None) -> int:
+        user_json = self.config.codec.encode_user_id(user_id)
+        if "KeepIgnored" in self.bugs:
+            keep = None
+        with self.lock:
+            now = self.config.now_ms()
+            kept: str | None
+            if isinstance(keep, Session):
+                kept = keep.key
+            else:
+                found = self._live(keep, now)
+                kept = found[0] if found else None
+            destroyed = 0
+            for key in [k for k, r in self.records.items() if r[1] == user_json]:
+                if key != kept and self._alive(key, self.records[key], now):
+                    del self.records[key]
+                    destroyed += 1
+            return destroyed
+
+    def get_sessions_for_user(self, user_id: Any) -> SessionList[Any, Any]:
+        user_json = self.config.codec.encode_user_id(user_id)
+        with self.lock:
+            return self._listing(self._keys_of(user_json), self.config.now_ms())
+
+    def list_sessions(self) -> SessionList[Any, Any]:
+        with self.lock:
+            return self._listing(list(self.records), self.config.now_ms())
+
+    def iter_sessions(self) -> Iterator[Session[Any, Any]]:
+        sessions = self.list_sessions()
+        if "IterSkipsUsers" in self.bugs and sessions:
+            sessions = SessionList(s for s in sessions if s.user_id == sessions[0].user_id)
+        yield from sessions
+
+    def prune(self) -> int:
+        with self.lock:
+            now = self.config.now_ms()
+            return sum(not self._alive(k, r, now) for k, r in list(self.records.items()))
+
+    def stats(self) -> SessionStats:
+        with self.lock:
+            now = self.config.now_ms()
+            live = [r for r in self.records.values() if not r[7] and self._expires(r) > now]
+            if "StatsCountExpired" in self.bugs:
+                live = [r for r in self.records.values() if not r[7]]
+            return SessionStats(
+                sessions=len(live),
+                users=len({r[1] for r in live}),
+                expired_not_collected=len(self.records) - len(live),
+            )
+
+
+class AsyncKitStore:
+    """The same store behind asyncio methods (the contract drives both)."""
+
+    def __init__(self, **options: Any) -> None:
+        self.inner = KitStore(**options)
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.inner, name)
+        if name == "iter_sessions":
+
+            async def stream() -> Any:
+                for session in method():
+                    yield session
+
+            return stream
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return method(*args, **kwargs)
+
+        return call
+
+
+def factory(*bugs: str, asyncio: bool = False) -> Any:
+    """A contract factory for a KitStore with the given bugs."""
+
+    def build(namespace: str, clock: Any, **options: Any) -> Any:
+        store_class: Any = AsyncKitStore if asyncio else KitStore
+        return store_class(bugs=frozenset(bugs), clock=clock, **options)
+
+    return build

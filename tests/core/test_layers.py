@@ -1,0 +1,120 @@
+"""The layers, enforced: the core at the top, backends and tools built on
+its public face only (``authsessions`` and ``authsessions.kit``), stores on
+the kit alone, like a third party's store would be."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "authsessions"
+CORE = {
+    "_clock",
+    "_codec",
+    "_config",
+    "_converter",
+    "_errors",
+    "_headers",
+    "_ids",
+    "_policy",
+    "_protocols",
+    "_render",
+    "_session",
+    "kit",
+    "__init__",
+}
+STORES = {"memory", "redis", "sql"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> list[str]:
+    """Every module an authsessions module imports, made absolute."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            found.append(target)
+            found += [f"{target}.{alias.name}" for alias in node.names]
+    return found
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _layer(path: Path) -> str:
+    relative = path.relative_to(PACKAGE).parts
+    if len(relative) == 1:
+        return "core" if path.stem in CORE else path.stem
+    return relative[0]
+
+
+def _private_parts(module: str) -> list[str]:
+    return [part for part in module.split(".")[1:] if part.startswith("_")]
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_nothing_outside_the_core_imports_a_private_core_module(path: Path) -> None:
+    if _layer(path) == "core":
+        return
+    own = _module_name(path).split(".")[:2]
+    for target in _imports(path):
+        if not target.startswith("authsessions.") and target != "authsessions":
+            continue
+        parts = target.split(".")
+        if len(parts) >= 2 and parts[1] in CORE and parts[1].startswith("_"):
+            raise AssertionError(f"{_module_name(path)} imports the private core module {target}")
+        if parts[:2] != own and _private_parts(".".join(parts[:3])):
+            raise AssertionError(f"{_module_name(path)} reaches into {target}")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _modules() if _layer(p) in STORES],
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
+def test_stores_use_the_public_kit_and_nothing_else_from_authsessions(path: Path) -> None:
+    own = _module_name(path).split(".")[:2]
+    for target in _imports(path):
+        parts = target.split(".")
+        if parts[0] != "authsessions" or parts[:2] == own:
+            continue
+        assert parts[:2] == ["authsessions", "kit"], (
+            f"{_module_name(path)} imports {target}: a store may use authsessions.kit only"
+        )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _modules() if _layer(p) == "core"],
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
+def test_the_core_never_imports_a_backend_or_a_tool(path: Path) -> None:
+    if path.name == "__init__.py":
+        return  # the public entry re-exports every store
+    for target in _imports(path):
+        parts = target.split(".")
+        if parts[0] == "authsessions" and len(parts) > 1:
+            assert parts[1] in CORE, f"{_module_name(path)} imports {target}"
+
+
+def test_the_plugin_imports_only_pytest_and_the_standard_library() -> None:
+    for target in _imports(PACKAGE / "_pytest_plugin.py"):
+        root = target.split(".")[0]
+        assert root in {"__future__", "os", "collections", "typing", "pytest", "contract_tests",
+                        "redis"}, target  # fmt: skip

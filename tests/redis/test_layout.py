@@ -1,0 +1,130 @@
+"""The Redis layout of this version: sessions written by authsessions 0.1
+keep working; the admin paths find our users through the slot registries
+when the database is large, whatever else it holds; the slot tag table is
+right."""
+
+from __future__ import annotations
+
+import binascii
+import secrets
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from authsessions import RedisSessions, SessionId, SessionPolicy
+from authsessions.kit import dumps, mint_session_id, user_tag
+from contract_tests import FakeClock
+
+from .consistency import check_consistency
+
+pytestmark = pytest.mark.redis
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def prefix() -> str:
+    return f"lay{secrets.token_hex(4)}:"
+
+
+@pytest.fixture
+def client(redis_server: Any, prefix: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_server.url)
+    yield client
+    for key in client.scan_iter(match=prefix + "*"):
+        client.unlink(key)
+    client.close()
+
+
+def create_v1(client: redis.Redis, prefix: str, user: str, label: str, now: int) -> SessionId:
+    """A session written exactly as authsessions 0.1 wrote it (its own
+    create script, its own arguments): record and last-use index only."""
+    parsed = mint_session_id(user_tag(dumps(user)))
+    absolute = now + 30 * 86_400_000
+    value = "\n".join(
+        [parsed.secret_hash_hex(), str(absolute), str(now), dumps(user), dumps(label), "{}"]
+    )
+    base = f"{prefix}{{{parsed.tag}}}:"
+    args: list[str | int] = [now, value, parsed.local, absolute, 0, 100, 300_000, dumps(user)]
+    script = (DATA / "v1_create.lua").read_text()
+    client.eval(script, 2, f"{base}s:{parsed.local}", f"{base}u", *args)
+    return parsed.session_id()
+
+
+def test_the_slot_tag_table_maps_every_slot_to_itself() -> None:
+    from authsessions.redis._layout import SLOTS, slot_tags
+
+    table = slot_tags()
+    tags = [table[3 * i : 3 * i + 3] for i in range(SLOTS)]
+    assert all(binascii.crc_hqx(t.encode(), 0) % SLOTS == slot for slot, t in enumerate(tags))
+    assert all("{" not in t and "}" not in t for t in tags)
+
+
+def test_sessions_written_by_version_0_1_keep_working(client: redis.Redis, prefix: str) -> None:
+    clock = FakeClock()
+    old = {u: [create_v1(client, prefix, u, f"{u}{i}", clock.ms) for i in range(3)]
+           for u in ("ann", "bob")}  # fmt: skip
+    store = RedisSessions(
+        client, prefix=prefix, clock=clock, policy=SessionPolicy(max_sessions_per_user=3)
+    )
+    clock.advance(1)
+    # reads, listings, by key, rotation, meta
+    assert store.get_user_id_from_session(old["ann"][0]) == "ann"
+    assert {s.label for s in store.get_sessions_for_user("ann")} == {"ann0", "ann1", "ann2"}
+    assert store.get_session_by_key(old["bob"][1].partition(".")[0]) is not None
+    rotated = store.rotate_session(old["bob"][1])
+    assert rotated is not None and store.get_session(old["bob"][1]) is None
+    assert store.set_session_meta(rotated, {"new": True})
+    # creating at the cap builds the missing expiry index, then evicts the
+    # least recently used (ann1, ann2: ann0 was just read)
+    newest = store.create_session(user_id="ann", label="ann3", meta={})
+    labels = {s.label for s in store.get_sessions_for_user("ann")}
+    assert len(labels) == 3 and {"ann0", "ann3"} <= labels  # ann1 and ann2 were tied
+    assert store.get_session(newest) is not None and store.get_session(old["ann"][0]) is not None
+    # the admin paths find users 0.1 never registered
+    assert len(store.list_sessions()) == 6
+    assert store.stats().users == 2
+    assert store.destroy_sessions_for_user("bob", keep=rotated) == 2
+    # prune brings bob's 0.1 index (never created into since) into this layout
+    assert store.prune() == 0
+    check_consistency(client, prefix)
+
+
+def test_admin_paths_on_a_large_database_walk_the_registries(
+    redis_server_factory: Any, prefix: str
+) -> None:
+    # 20,000 unrelated keys (an app cache) beside our sessions: the admin
+    # paths leave SCAN for the registries; 0.1 sessions get registered once
+    server = redis_server_factory()
+    client = redis.Redis.from_url(server.url)
+    with client.pipeline(transaction=False) as pipe:
+        for i in range(20_000):
+            pipe.set(f"cache:{i}", "x")
+        pipe.execute()
+    clock = FakeClock()
+    legacy = create_v1(client, prefix, "legacy", "old", clock.ms)
+    store = RedisSessions(
+        client, prefix=prefix, clock=clock, policy=SessionPolicy(idle_ttl=timedelta(minutes=5))
+    )
+    fresh = [store.create_session(user_id=f"u{i}", label="", meta={}) for i in range(50)]
+    assert len(store.list_sessions()) == 51
+    assert {s.key for s in store.iter_sessions()} == {
+        sid.partition(".")[0] for sid in [legacy, *fresh]
+    }
+    assert client.get(f"{prefix}layout") == b"2", "the migration did not record itself"
+    stats = store.stats()
+    assert (stats.sessions, stats.users, stats.expired_not_collected) == (51, 51, 0)
+    clock.advance(timedelta(minutes=6))
+    survivor = store.create_session(user_id="late", label="", meta={})
+    # every earlier session idled out, the 0.1 one too (policy applies to all)
+    assert store.stats().expired_not_collected == 51
+    assert store.prune() == 51
+    assert [s.key for s in store.list_sessions()] == [survivor.partition(".")[0]]
+    snap = check_consistency(client, prefix)
+    # prune unregistered every user it emptied: the walk stays proportional
+    assert sum(len(r) for r in snap.registries.values()) <= 2
+    client.close()
