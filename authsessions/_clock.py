@@ -32,14 +32,24 @@ def to_ms(moment: datetime) -> int:
     if moment.tzinfo is None:
         raise ValueError("the clock returned a naive datetime; clocks must be timezone-aware")
     # integer arithmetic on timedelta avoids float rounding at the millisecond
-    delta = moment - _EPOCH
+    delta = moment - EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
 def from_ms(ms: int) -> datetime:
     """The aware UTC datetime of a millisecond timestamp (exact: integer
-    arithmetic, no float)."""
-    return _EPOCH + _MS * ms
+    arithmetic, no float).
+
+    Recent results are kept (datetimes are immutable, so sharing one is
+    safe): a devices page listed again builds the same timestamps, and a
+    dict lookup costs a tenth of the arithmetic.
+    """
+    found = _RECENT.get(ms)
+    if found is None:
+        if len(_RECENT) >= _RECENT_SIZE:
+            _RECENT.clear()  # a bound, not an LRU: refilling is cheap
+        found = _RECENT[ms] = EPOCH + MILLISECOND * ms
+    return found
 
 
 def now_ms(clock: Clock) -> int:
@@ -50,5 +60,7 @@ def now_ms(clock: Clock) -> int:
     return to_ms(clock.now())
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS = timedelta(milliseconds=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MILLISECOND = timedelta(milliseconds=1)
+_RECENT: dict[int, datetime] = {}
+_RECENT_SIZE = 1 << 16

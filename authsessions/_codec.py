@@ -9,6 +9,7 @@ every read builds a fresh object.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -17,7 +18,7 @@ import cattrs
 from ._clock import from_ms
 from ._errors import InvalidSessionDataError, LimitExceededError, StoredDataError
 from ._policy import SessionPolicy
-from ._session import Session
+from ._session import Session, SessionList, assemble
 
 U = TypeVar("U")
 M = TypeVar("M")
@@ -251,3 +252,44 @@ class Codec(Generic[U, M]):
             last_used_at=from_ms(last_used_ms),
             expires_at=from_ms(expires_ms),
         )
+
+    def sessions(
+        self, rows: Iterable[Sequence[Any]], *, key_prefix: str = ""
+    ) -> SessionList[U, M]:
+        """Sessions from JSON-decoded rows, in their order: the bulk path of
+        listings, several times faster than :meth:`build` per session.
+
+        Each row is ``[key, absolute_ms, created_ms, last_used_ms, user,
+        label, meta]`` (``key`` after ``key_prefix``), which a store can have
+        its backend assemble as one JSON document and decode in one
+        ``json.loads``. Expiry comes from the policy.
+
+        Raises:
+            StoredDataError: a row no longer fits the declared types.
+        """
+        out: SessionList[U, M] = SessionList()
+        append = out.append
+        idle = self.policy.idle_ttl_ms
+        plain_user, plain_meta = self._plain["user_id"], self._plain["meta"]
+        user: Any
+        meta: Any
+        for key, absolute, created, last, user, label, meta in rows:
+            if not (type(absolute) is type(created) is type(last) is int):
+                raise StoredDataError(key_prefix + str(key), "record", "an authsessions record")
+            expires = last + idle if idle and last + idle < absolute else absolute
+            if type(user) is plain_user and type(meta) is plain_meta and type(label) is str:
+                # the common case inlined: a Session from exact JSON values
+                append(
+                    assemble(
+                        key_prefix + key,
+                        user,
+                        label,
+                        meta,
+                        from_ms(created),
+                        from_ms(last),
+                        from_ms(expires),
+                    )
+                )
+            else:
+                append(self.build(key_prefix + key, user, label, meta, created, last, expires))
+        return out

@@ -56,6 +56,37 @@ class Session(Generic[UserId, Meta]):
         printer.text(session_text(self))
 
 
+_new = object.__new__
+_SETTERS = tuple(
+    Session.__dict__[name].__set__
+    for name in ("key", "user_id", "label", "meta", "created_at", "last_used_at", "expires_at")
+)
+
+
+def assemble(
+    key: str,
+    user_id: Any,
+    label: str,
+    meta: Any,
+    created_at: datetime,
+    last_used_at: datetime,
+    expires_at: datetime,
+) -> Session[Any, Any]:
+    """A Session from values already checked (the codec's bulk path): set
+    through the slots directly, half the cost of the attrs ``__init__``.
+    The result is an ordinary Session, equal to one built normally."""
+    session = _new(Session)
+    set_key, set_user, set_label, set_meta, set_created, set_used, set_expires = _SETTERS
+    set_key(session, key)
+    set_user(session, user_id)
+    set_label(session, label)
+    set_meta(session, meta)
+    set_created(session, created_at)
+    set_used(session, last_used_at)
+    set_expires(session, expires_at)
+    return session
+
+
 class SessionList(list[Session[UserId, Meta]], Generic[UserId, Meta]):
     """A listing: a plain ``list`` of Sessions, most recently used first,
     that renders as a table in Jupyter and IPython and converts to text,

@@ -75,3 +75,31 @@ class MinimalDictStore:
             return None
         record[3] = now
         return str(record[1])
+
+
+class V1Creates:
+    """authsessions 0.1's create script (tests/redis/data/v1_create.lua): a
+    create at the per-user cap read every entry and every record of the
+    user. Measured beside this version's create at the cap."""
+
+    def __init__(self, client: Any, prefix: str, cap: int) -> None:
+        from pathlib import Path
+
+        script = Path(__file__).parent.parent / "tests" / "redis" / "data" / "v1_create.lua"
+        self.client, self.prefix, self.cap = client, prefix, cap
+        self.sha = client.script_load(script.read_text())
+
+    def create(self, user_json: str, tag: str) -> None:
+        from authsessions.kit import mint_session_id
+
+        parsed = mint_session_id(tag)
+        now = int(time.time() * 1000)
+        absolute = now + 30 * 86_400_000
+        value = "\n".join(
+            [parsed.secret_hash_hex(), str(absolute), str(now), user_json, '"l"', "{}"]
+        )
+        base = f"{self.prefix}{{{tag}}}:"
+        self.client.evalsha(
+            self.sha, 2, f"{base}s:{parsed.local}", f"{base}u",
+            now, value, parsed.local, absolute, 0, self.cap, 300_000, user_json,
+        )  # fmt: skip

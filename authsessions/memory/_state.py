@@ -51,6 +51,9 @@ class Record:
     """One stored session. Only the secret's hash is kept."""
 
     secret_hash: bytes = attrs.field(repr=False)
+    # user ids are immutable (str, int, UUID): the validated value is handed
+    # out as is; meta is decoded afresh on every read
+    user_id: Any
     user_json: str
     label: str
     meta_json: str
@@ -193,48 +196,50 @@ class MemoryState(Generic[U, M]):
                     index = self.users[user_json] = UserIndex()
             absolute = codec.policy.absolute_ms(now)
             self.records[parsed.key] = Record(
-                secret_hash, user_json, label, meta_json, now, absolute, now
+                secret_hash, user_id, user_json, label, meta_json, now, absolute, now
             )
             index.keys.add(parsed.key)
             heapq.heappush(index.by_absolute, (absolute, parsed.key))
             self._pushed(index, now, parsed.key)
         return parsed.session_id()
 
-    def touch(self, session_id: object) -> tuple[str, Record] | None:
-        """The live record of a presented id, touched, or None."""
+    def _touch(self, parsed: ParsedSessionId) -> Record | None:
+        """The live record of a presented id, touched; call with the lock."""
+        now = self.config.now_ms()
+        record = self._live(parsed, now)
+        if record is not None and self.config.codec.policy.touches(now, record.last_used_ms):
+            record.last_used_ms = now
+            self._pushed(self.users[record.user_json], now, parsed.key)
+        return record
+
+    def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
         with self.lock:
-            now = self.config.now_ms()
-            record = self._live(parsed, now)
-            if record is None:
-                return None
-            if self.config.codec.policy.touches(now, record.last_used_ms):
-                record.last_used_ms = now
-                self._pushed(self.users[record.user_json], now, parsed.key)
-            return parsed.key, attrs.evolve(record)
-
-    def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
-        found = self.touch(session_id)
-        if found is None:
-            return None
-        key, record = found
-        return self.config.codec.decode_user_id(key, record.user_json)
+            record = self._touch(parsed)
+            return None if record is None else record.user_id
 
     def get_session_meta(self, session_id: SessionId | None) -> M | None:
-        found = self.touch(session_id)
-        if found is None:
-            return None
-        key, record = found
-        return self.config.codec.decode_meta(key, record.meta_json)
-
-    def get_session(self, session_id: SessionId | None) -> Session[U, M] | None:
-        found = self.touch(session_id)
-        if found is None:
+        parsed = parse_session_id(session_id)
+        if parsed is None:
             return None
         with self.lock:
-            snapshot = self._snapshot(*found)
+            record = self._touch(parsed)
+            if record is None:
+                return None
+            meta_json = record.meta_json
+        return self.config.codec.decode_meta(parsed.key, meta_json)
+
+    def get_session(self, session_id: SessionId | None) -> Session[U, M] | None:
+        parsed = parse_session_id(session_id)
+        if parsed is None:
+            return None
+        with self.lock:
+            record = self._touch(parsed)
+            if record is None:
+                return None
+            snapshot = self._snapshot(parsed.key, record)
         return self._session(snapshot)
 
     def get_session_by_key(self, key: str) -> Session[U, M] | None:

@@ -7,20 +7,22 @@ of that user)::
     P{T}:u                 the user's last-use index (ZSET)
     P{T}:x                 the user's expiry index (ZSET)
     P{R}:r                 the registry of the hash slot T falls in (HASH)
+    P:slots                a bitmap of the slots holding a registry (standalone only)
     Playout                the layout marker (no hash tag)
 
 ``R`` is a 3-character tag chosen to hash to the same Cluster slot as ``T``
 (``slot_tags.txt``), so a script updating a user can update its slot's
 registry atomically, and the admin paths (``iter_sessions``, ``prune``,
-``stats``) walk the 16,384 registries instead of SCANning a database that
-may hold millions of other keys.
+``stats``) walk the registries instead of SCANning a database that may hold
+millions of other keys. On a standalone server the same scripts also keep a
+bitmap of the slots that hold a registry, so the walk visits those only; a
+cluster script cannot span slots, so a cluster walks all 16,384.
 """
 
 from __future__ import annotations
 
 import binascii
 import functools
-from collections.abc import Iterator
 from datetime import timedelta
 from importlib.resources import files
 
@@ -45,6 +47,22 @@ def slot_tags() -> str:
 def slot_of(tag: str) -> int:
     """The Cluster hash slot of a hash tag (CRC16/XMODEM mod 16384, as Redis)."""
     return binascii.crc_hqx(tag.encode("ascii"), 0) % SLOTS
+
+
+@functools.lru_cache(maxsize=64)
+def _registries(prefix: str) -> list[str]:
+    table = slot_tags()
+    return [f"{prefix}{{{table[i : i + 3]}}}:r" for i in range(0, 3 * SLOTS, 3)]
+
+
+def populated_slots(bitmap: bytes) -> list[int]:
+    """The slots whose bit is set in a Redis bitmap (bit 0 is the high bit
+    of the first byte, as SETBIT numbers them)."""
+    slots = []
+    for index, byte in enumerate(bitmap):
+        if byte:
+            slots += [index * 8 + bit for bit in range(8) if byte & (0x80 >> bit)]
+    return slots
 
 
 def check_prefix(prefix: object) -> str:
@@ -96,10 +114,9 @@ class RedisLayout:
         table = slot_tags()
         return f"{self.prefix}{{{table[3 * slot : 3 * slot + 3]}}}:r"
 
-    def registries(self) -> Iterator[str]:
-        """Every slot's registry key, in slot order."""
-        for slot in range(SLOTS):
-            yield self.registry_of_slot(slot)
+    def registries(self) -> list[str]:
+        """Every slot's registry key, in slot order (built once per prefix)."""
+        return _registries(self.prefix)
 
     def session_keys(self, key: str) -> list[str]:
         """Record, last-use index and expiry index of one session."""
@@ -111,6 +128,11 @@ class RedisLayout:
         """Last-use index, expiry index and registry of one user tag."""
         base = f"{self.prefix}{{{tag}}}:"
         return [f"{base}u", f"{base}x", self.registry_key(tag)]
+
+    @property
+    def slot_map_key(self) -> str:
+        """A bitmap of the slots holding a registry (standalone servers only)."""
+        return f"{self.prefix}:slots"
 
     @property
     def marker_key(self) -> str:

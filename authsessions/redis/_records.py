@@ -101,37 +101,44 @@ def session(
     )
 
 
-def listing(
-    codec: Codec[U, M], policy: SessionPolicy, tag: str, reply: list[Any]
-) -> SessionList[U, M]:
-    """Sessions from a ``list_user`` reply ``[member, tail, last use, ...]``,
-    in the reply's order.
-
-    Every record is JSON-decoded in one ``json.loads`` (a listing of 1,000
-    sessions is one call, not 3,000); if that fails, the per-record path
-    finds the broken record and names it.
+def listing(codec: Codec[U, M], tag: str, reply: list[Any]) -> SessionList[U, M]:
+    """Sessions from a ``list_user`` reply (a string per session, seven
+    lines of JSON each), in the reply's order: the reply becomes one flat
+    JSON array with a join and a replace, and is parsed in one call.
 
     Raises:
-        StoredDataError: a record no longer fits the types.
+        StoredDataError: a record no longer fits the types, or one of its
+            fields is not the JSON this library wrote (the error names it).
     """
-    heads, parts = [], []
+    if not reply:
+        return SessionList()
+    if isinstance(reply[0], bytes):
+        document: bytes | str = b"[" + b"\n".join(reply).replace(b"\n", b",") + b"]"
+    else:  # a client with decode_responses=True
+        document = "[" + "\n".join(reply).replace("\n", ",") + "]"
     try:
-        for i in range(0, len(reply), 3):
-            tail = reply[i + 1]
-            absolute, created, user_json, label_json, meta_json = (
-                tail.decode("utf-8") if isinstance(tail, bytes) else tail
-            ).split("\n")
-            heads.append((int(absolute), int(created), int(reply[i + 2])))
-            parts.append(f"[{user_json},{label_json},{meta_json}]")
-        decoded = json.loads(f"[{','.join(parts)}]")
+        flat = json.loads(document)
+        if len(flat) != 7 * len(reply):
+            raise ValueError("a record with a field too many or too few")
     except ValueError:
-        for i in range(0, len(reply), 3):
-            session(codec, policy, tag + _text(reply[i]), reply[i + 1], reply[i + 2])
-        raise  # pragma: no cover - the loop above raised
-    build, expires = codec.build, policy.expires_ms
-    return SessionList(
-        build(tag + _text(reply[3 * n]), user, label, meta, created, last, expires(absolute, last))
-        for n, ((user, label, meta), (absolute, created, last)) in enumerate(
-            zip(decoded, heads, strict=True)
-        )
+        for row in reply:
+            text = _text(row)
+            try:
+                fields = json.loads("[" + text.replace("\n", ",") + "]")
+            except ValueError as err:
+                raise _malformed(tag + text[1:17]) from err
+            if len(fields) != 7:
+                raise _malformed(tag + text[1:17]) from None
+        raise  # pragma: no cover - one row failed above
+    # [member, last use, absolute, created, user, label, meta] * n
+    rows = zip(
+        flat[0::7],
+        flat[2::7],
+        flat[3::7],
+        flat[1::7],
+        flat[4::7],
+        flat[5::7],
+        flat[6::7],
+        strict=True,
     )
+    return codec.sessions(rows, key_prefix=tag)

@@ -16,7 +16,7 @@ import attrs
 
 from authsessions.kit import TAG_LENGTH, ParsedSessionId, SessionPolicy
 
-from ._layout import RedisLayout
+from ._layout import RedisLayout, slot_of
 from ._records import format_record
 
 
@@ -73,6 +73,8 @@ class ScriptArgs:
     layout: RedisLayout
     policy: SessionPolicy
     grace_ms: int
+    # standalone servers keep the slot map (a cluster script cannot span slots)
+    slot_map: bool = True
 
     def create(self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str,
                now: int) -> Call:  # fmt: skip
@@ -93,6 +95,9 @@ class ScriptArgs:
             user_json,
             tag,
         ]
+        if self.slot_map:
+            keys.append(self.layout.slot_map_key)
+            args.append(slot_of(tag))
         return keys, args
 
     def read(self, parsed: ParsedSessionId, now: int) -> Call:
@@ -152,8 +157,18 @@ class ScriptArgs:
 
     def prune_user(self, tag: str, now: int) -> Call:
         """lua/prune_user.lua."""
-        return self.layout.user_keys(tag), [now, self.policy.idle_ttl_ms, tag, self.grace_ms]
+        keys = self.layout.user_keys(tag)
+        args: list[Any] = [now, self.policy.idle_ttl_ms, tag, self.grace_ms]
+        if self.slot_map:
+            keys.append(self.layout.slot_map_key)
+            args.append(slot_of(tag))
+        return keys, args
 
     def register(self, tag: str) -> Call:
         """lua/register.lua."""
-        return self.layout.user_keys(tag), [tag, self.grace_ms]
+        keys = self.layout.user_keys(tag)
+        args: list[Any] = [tag, self.grace_ms]
+        if self.slot_map:
+            keys.append(self.layout.slot_map_key)
+            args.append(slot_of(tag))
+        return keys, args

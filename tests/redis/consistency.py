@@ -75,4 +75,7 @@ def check_consistency(client: Any, prefix: str) -> Snapshot:
         )
     for registry in snap.registries:
         assert client.pttl(registry) > 0, f"registry {registry} has no TTL"
+    slot_map = f"{prefix}:slots"
+    if client.exists(slot_map):
+        assert client.pttl(slot_map) > 0, "the slot map has no TTL"
     return snap

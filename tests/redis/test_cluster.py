@@ -175,3 +175,34 @@ def test_unexpected_client_exceptions_become_backend_errors() -> None:
     with pytest.raises(SessionBackendError) as info:
         store.get_session("0" * 32 + "." + "A" * 43)  # type: ignore[arg-type]
     assert isinstance(info.value.__cause__, AttributeError)
+
+
+def test_a_connection_dropped_before_the_write_is_retried_once(redis_server: Any) -> None:
+    """The redis-py asyncio cluster race: a connection whose writer is gone
+    fails before anything is written, so the store tries once more; any
+    other client bug, or the same one twice, is a SessionBackendError."""
+
+    class Flaky(redis.asyncio.Redis):
+        failures = 0
+
+        async def evalsha(self, *args: Any, **kwargs: Any) -> Any:
+            if self.failures:
+                self.failures -= 1
+                None.writelines  # type: ignore[attr-defined]  # noqa: B018
+            return await super().evalsha(*args, **kwargs)
+
+    async def main() -> None:
+        client: Any = Flaky.from_url(redis_server.url)
+        store = AsyncRedisSessions(client, prefix="flaky:")
+        client.failures = 1
+        sid = await store.create_session(user_id="u", label="", meta={})
+        client.failures = 1
+        assert await store.get_user_id_from_session(sid) == "u"
+        client.failures = 2
+        with pytest.raises(SessionBackendError) as info:
+            await store.get_session(sid)
+        assert isinstance(info.value.__cause__, AttributeError)
+        assert await store.destroy_sessions_for_user("u") == 1
+        await client.aclose()
+
+    asyncio.run(main())

@@ -128,3 +128,21 @@ def test_admin_paths_on_a_large_database_walk_the_registries(
     # prune unregistered every user it emptied: the walk stays proportional
     assert sum(len(r) for r in snap.registries.values()) <= 2
     client.close()
+
+
+def test_a_client_that_decodes_responses_works_throughout(redis_server_factory: Any) -> None:
+    server = redis_server_factory()
+    client = redis.Redis.from_url(server.url, decode_responses=True)
+    fill = redis.Redis.from_url(server.url)
+    with fill.pipeline(transaction=False) as pipe:  # large: the registry walk
+        for i in range(17_000):
+            pipe.set(f"cache:{i}", "x")
+        pipe.execute()
+    store = RedisSessions(client, prefix="dec:")
+    ids = [store.create_session(user_id=f"u{i % 3}", label="é", meta={"i": i}) for i in range(6)]
+    assert store.get_session_meta(ids[0]) == {"i": 0}
+    assert {s.key for s in store.iter_sessions()} == {i.partition(".")[0] for i in ids}
+    assert len(store.get_sessions_for_user("u1")) == 2
+    assert store.stats().sessions == 6 and store.prune() == 0
+    client.close()
+    fill.close()

@@ -121,6 +121,8 @@ def test_record_and_index_share_one_slot_and_users_spread(
         if key.endswith(b":r"):
             registries.append((key, value))
             continue
+        if key == f"{prefix}:slots".encode():
+            continue  # the standalone slot map: no hash tag, one per prefix
         tag = key[key.index(b"{") + 1 : key.index(b"}")]
         slots_by_tag.setdefault(tag, set()).add(key_slot(key))
     assert len(slots_by_tag) == 50
@@ -293,5 +295,8 @@ def test_out_of_memory_raises_backend_error(redis_server_factory: Any) -> None:
     store = RedisSessions(client, prefix="oom:")
     with pytest.raises(SessionBackendError) as info:
         store.create_session(user_id="u", label="", meta={})
-    assert "OOM" in str(info.value.__cause__)
+    # Redis 6 answers "OOM ..." inside a script's error text, Redis 7 with
+    # the OOM error itself, which redis-py raises as OutOfMemoryError
+    cause = info.value.__cause__
+    assert isinstance(cause, redis.exceptions.OutOfMemoryError) or "OOM" in str(cause), cause
     client.close()

@@ -16,6 +16,8 @@
 -- and per hash slot, in the same slot as every T that hashes there:
 --   <prefix>{R}:r           HASH T -> the user json owning T, or "*" when
 --                           two users share T (a 64-bit collision)
+-- and, on a standalone server only (it spans every slot):
+--   <prefix>:slots          a bitmap: bit s set while slot s has a registry
 -- Both ZSETs always hold the same members.
 --
 -- Stored data is never trusted: a record that is not a string of this
@@ -26,35 +28,31 @@ local HASH_LENGTH = 64
 local ABSOLUTE_AT = HASH_LENGTH + 2  -- line 2 starts after the hash and its "\n"
 local BAD = "bad"
 
--- the fields of a record value, or BAD
+-- a record value's absolute expiry and the ends of its lines 2 to 5 (five
+-- numbers), or nil when it is not a record. Multiple results, no tables:
+-- this runs once per record of every listing.
 local function parse(v)
-  if #v < ABSOLUTE_AT or string.byte(v, ABSOLUTE_AT - 1) ~= 10
-      or string.find(string.sub(v, 1, HASH_LENGTH), "[^0-9a-f]") then
-    return BAD
+  if string.byte(v, ABSOLUTE_AT - 1) ~= 10 then  -- also false for a short value
+    return nil
   end
-  local ends = {}
-  local at = ABSOLUTE_AT
-  for i = 1, 4 do  -- the ends of absolute, created, user and label
-    local nl = string.find(v, "\n", at, true)
-    if not nl then
-      return BAD
-    end
-    ends[i] = nl
-    at = nl + 1
+  local e1 = string.find(v, "\n", ABSOLUTE_AT, true)
+  local e2 = e1 and string.find(v, "\n", e1 + 1, true)
+  local e3 = e2 and string.find(v, "\n", e2 + 1, true)
+  local e4 = e3 and string.find(v, "\n", e3 + 1, true)
+  -- exactly six lines and a user: a listing row has a fixed shape (the
+  -- client checks the JSON of each field)
+  if not e4 or e3 == e2 + 1 or string.find(v, "\n", e4 + 1, true) then
+    return nil
   end
-  if string.find(v, "\n", at, true) then
-    return BAD
+  local absolute = tonumber(string.sub(v, ABSOLUTE_AT, e1 - 1))
+  if not absolute then
+    return nil
   end
-  local absolute = tonumber(string.sub(v, ABSOLUTE_AT, ends[1] - 1))
-  local created = tonumber(string.sub(v, ends[1] + 1, ends[2] - 1))
-  if not absolute or not created or ends[3] == ends[2] + 1 then
-    return BAD
-  end
-  return {absolute = absolute, user = string.sub(v, ends[2] + 1, ends[3] - 1), meta_at = at}
+  return absolute, e1, e2, e3, e4
 end
 
--- the record at `key`: the value and its parsed fields {absolute, user,
--- meta_at}, or nil when there is none, or BAD when it is not a record
+-- the record at `key` and its parse (v, absolute, e1, e2, e3, e4); nil when
+-- there is none; BAD when something else sits there
 local function read_record(key)
   local v = redis.pcall("GET", key)
   if not v then
@@ -63,7 +61,15 @@ local function read_record(key)
   if type(v) ~= "string" then  -- an error reply: a hash or a list sits there
     return BAD
   end
-  return v, parse(v)
+  local absolute, e1, e2, e3, e4 = parse(v)
+  if not absolute then
+    return BAD
+  end
+  return v, absolute, e1, e2, e3, e4
+end
+
+local function user_of(v, e2, e3)
+  return string.sub(v, e2 + 1, e3 - 1)
 end
 
 local function expiry(absolute, last_used, idle)
@@ -109,17 +115,15 @@ local function extend(key, deadline)
   end
 end
 
--- the live record of a presented id: value, fields, last use; nil when
--- unknown, wrong or dead (an expired one is removed: expiry is final even
--- if the caller's clock later steps back); BAD for a malformed record.
--- `hash` "" skips the secret check (operator reads by key).
+-- the live record of a presented id: value, absolute, last use and the
+-- end of its label line (meta follows); nil when unknown, wrong or dead (an
+-- expired one is removed: expiry is final even if the caller's clock later
+-- steps back); BAD for a malformed record. `hash` "" skips the secret check
+-- (operator reads by key).
 local function live_record(record_key, u, x, member, hash, now, idle)
-  local v, f = read_record(record_key)
-  if not v then
-    return nil
-  end
-  if v == BAD or f == BAD then
-    return BAD
+  local v, absolute, _, _, _, e4 = read_record(record_key)
+  if not v or v == BAD then
+    return v
   end
   if hash ~= "" and string.sub(v, 1, HASH_LENGTH) ~= hash then
     return nil
@@ -129,11 +133,11 @@ local function live_record(record_key, u, x, member, hash, now, idle)
     return nil
   end
   local last = tonumber(score)
-  if now >= expiry(f.absolute, last, idle) then
+  if now >= expiry(absolute, last, idle) then
     forget(record_key, u, x, member)
     return nil
   end
-  return v, f, last
+  return v, absolute, last, e4
 end
 
 -- rebuild the expiry index of a tag from its records (an index written by
@@ -143,17 +147,18 @@ local function rebuild(u, x, registry, tag, user)
   local entries = redis.call("ZRANGE", u, 0, -1)
   local owner, shared, latest = user, false, 0
   for _, member in ipairs(entries) do
-    local v, f = read_record(record_key_of(u, member))
+    local v, absolute, _, e2, e3 = read_record(record_key_of(u, member))
     if not v then
       redis.call("ZREM", u, member)
-    elseif v == BAD or f == BAD then
+    elseif v == BAD then
       redis.call("ZADD", x, 0, member)  -- expired at once: the next purge removes it
     else
-      redis.call("ZADD", x, f.absolute, member)
-      latest = math.max(latest, f.absolute)
+      redis.call("ZADD", x, absolute, member)
+      latest = math.max(latest, absolute)
+      local record_user = user_of(v, e2, e3)
       if owner == "" then
-        owner = f.user
-      elseif f.user ~= owner then
+        owner = record_user
+      elseif record_user ~= owner then
         shared = true
       end
     end

@@ -17,8 +17,8 @@ for first = 1, #entries, 2 * batch do
   local values = redis.call("MGET", unpack(keys))
   for j = 1, #keys do
     local v = values[j]
-    local f = v and parse(v) or BAD
-    if f ~= BAD and now < expiry(f.absolute, tonumber(entries[first + 2 * (j - 1) + 1]), idle) then
+    local absolute = v and parse(v)
+    if absolute and now < expiry(absolute, tonumber(entries[first + 2 * (j - 1) + 1]), idle) then
       live = live + 1
     elseif v or redis.call("EXISTS", keys[j]) == 1 then
       dead = dead + 1

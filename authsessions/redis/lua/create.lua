@@ -9,6 +9,8 @@
 -- ARGV[6]  max sessions per user (0 = unlimited)
 -- ARGV[7]  garbage-collection grace (ms)
 -- ARGV[8]  user json         ARGV[9]  user tag
+-- On a standalone server only (a cluster script cannot span slots):
+-- KEYS[5]  the slot map (:slots) ARGV[10] the tag's hash slot
 -- Returns: the number of sessions evicted; 0 as well when this very record
 -- is already stored (the client library retried after a lost reply); -1 if
 -- another record holds the key (a 64-bit random collision: the caller
@@ -70,12 +72,12 @@ else
   for i = 1, #entries, 2 do
     local m = entries[i]
     local key = record_key_of(u, m)
-    local v, f = read_record(key)
+    local v, absolute, _, e2, e3 = read_record(key)
     if not v then
       redis.call("ZREM", u, m)
       redis.call("ZREM", x, m)
-    elseif v ~= BAD and f ~= BAD and f.user == user then
-      if now >= expiry(f.absolute, tonumber(entries[i + 1]), idle) then
+    elseif v ~= BAD and user_of(v, e2, e3) == user then
+      if now >= expiry(absolute, tonumber(entries[i + 1]), idle) then
         forget(key, u, x, m)
       else
         live[#live + 1] = m
@@ -99,4 +101,8 @@ redis.call("ZADD", x, absolute, member)
 extend(u, absolute + grace)
 extend(x, absolute + grace)
 extend(registry, absolute + grace)
+if KEYS[5] then
+  redis.call("SETBIT", KEYS[5], ARGV[10], 1)
+  extend(KEYS[5], absolute + grace)
+end
 return evicted

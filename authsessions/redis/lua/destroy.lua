@@ -8,13 +8,13 @@
 -- Returns: 1 if a live session was destroyed, else 0 (an expired or
 -- malformed record is removed all the same).
 local now, hash, member, idle = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4])
-local v, f = read_record(KEYS[1])
+local v, absolute = read_record(KEYS[1])
 if not v then
   redis.call("ZREM", KEYS[2], member)
   redis.call("ZREM", KEYS[3], member)
   return 0
 end
-if v == BAD or f == BAD then
+if v == BAD then
   forget(KEYS[1], KEYS[2], KEYS[3], member)
   return 0
 end
@@ -23,7 +23,7 @@ if hash ~= "" and string.sub(v, 1, HASH_LENGTH) ~= hash then
 end
 local score = redis.call("ZSCORE", KEYS[2], member)
 forget(KEYS[1], KEYS[2], KEYS[3], member)
-if score and now < expiry(f.absolute, tonumber(score), idle) then
+if score and now < expiry(absolute, tonumber(score), idle) then
   return 1
 end
 return 0

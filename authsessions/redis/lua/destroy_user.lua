@@ -17,15 +17,15 @@ local destroyed = 0
 for i = 1, #entries, 2 do
   local member = entries[i]
   local key = record_key_of(u, member)
-  local v, f = read_record(key)
+  local v, absolute, _, e2, e3 = read_record(key)
   if not v then
     redis.call("ZREM", u, member)
     redis.call("ZREM", x, member)
-  elseif v == BAD or f == BAD then
+  elseif v == BAD then
     forget(key, u, x, member)
-  elseif f.user == user and not (member == keep
+  elseif user_of(v, e2, e3) == user and not (member == keep
       and (keep_hash == "*" or string.sub(v, 1, HASH_LENGTH) == keep_hash)) then
-    if now < expiry(f.absolute, tonumber(entries[i + 1]), idle) then
+    if now < expiry(absolute, tonumber(entries[i + 1]), idle) then
       destroyed = destroyed + 1
     end
     forget(key, u, x, member)

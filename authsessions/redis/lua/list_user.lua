@@ -1,11 +1,16 @@
 -- list_user: the live sessions in one index, most recently used first.
 -- Expired sessions and dangling entries met on the way are removed;
--- malformed records are skipped (prune and log-out-everywhere remove them).
+-- records that are not session records are skipped (prune and
+-- log-out-everywhere remove them).
 --
 -- KEYS[1]  last-use index (:u)   KEYS[2]  expiry index (:x)
 -- ARGV[1]  now (ms)          ARGV[2]  idle ttl (ms, 0 = off)
 -- ARGV[3]  user json, or "" for every user in the index
--- Returns: a flat array {member, record without its hash line, last use, ...}.
+-- Returns: one string per session, seven lines each:
+--   "<member>" \n last use \n absolute \n created \n user json \n label json \n meta json
+-- Every line is a JSON value, so the client joins the strings with "\n",
+-- turns every "\n" into "," and parses the whole listing in one call (a
+-- string that does not parse names its record).
 local u, x = KEYS[1], KEYS[2]
 local now, idle, user = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local entries = redis.call("ZREVRANGE", u, 0, -1, "WITHSCORES")
@@ -27,15 +32,13 @@ for first = 1, #entries, 2 * batch do
         redis.call("ZREM", x, member)
       end
     else
-      local f = parse(v)
-      if f ~= BAD then
-        local score = tonumber(entries[i + 1])
-        if now >= expiry(f.absolute, score, idle) then
+      local absolute, _, e2, e3 = parse(v)
+      if absolute then
+        local score = entries[i + 1]
+        if now >= expiry(absolute, tonumber(score), idle) then
           forget(keys[j], u, x, member)
-        elseif user == "" or f.user == user then
-          out[#out + 1] = member
-          out[#out + 1] = string.sub(v, ABSOLUTE_AT)
-          out[#out + 1] = score
+        elseif user == "" or user_of(v, e2, e3) == user then
+          out[#out + 1] = '"' .. member .. '"\n' .. score .. "\n" .. string.sub(v, ABSOLUTE_AT)
         end
       end
     end

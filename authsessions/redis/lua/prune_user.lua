@@ -9,6 +9,8 @@
 -- KEYS[3]  the slot's registry (:r)
 -- ARGV[1]  now (ms)          ARGV[2]  idle ttl (ms, 0 = off)
 -- ARGV[3]  user tag          ARGV[4]  garbage-collection grace (ms)
+-- On a standalone server only: KEYS[4] the slot map (:slots), ARGV[5] the
+-- tag's hash slot (cleared once the slot's registry is gone)
 -- Returns: the number of records and entries removed.
 local u, x, registry = KEYS[1], KEYS[2], KEYS[3]
 local now, idle = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -17,12 +19,12 @@ local removed = 0
 for i = 1, #entries, 2 do
   local member = entries[i]
   local key = record_key_of(u, member)
-  local v, f = read_record(key)
+  local v, absolute = read_record(key)
   if not v then
     redis.call("ZREM", u, member)
     redis.call("ZREM", x, member)
     removed = removed + 1
-  elseif v == BAD or f == BAD or now >= expiry(f.absolute, tonumber(entries[i + 1]), idle) then
+  elseif v == BAD or now >= expiry(absolute, tonumber(entries[i + 1]), idle) then
     forget(key, u, x, member)
     removed = removed + 1
   end
@@ -39,6 +41,9 @@ end
 if redis.call("EXISTS", u) == 0 then
   redis.call("DEL", x)
   redis.call("HDEL", registry, ARGV[3])
+  if KEYS[4] and redis.call("EXISTS", registry) == 0 then
+    redis.call("SETBIT", KEYS[4], ARGV[5], 0)
+  end
 elseif redis.call("ZCARD", u) ~= redis.call("ZCARD", x) then
   local _, latest = rebuild(u, x, registry, ARGV[3], "")
   extend(x, latest + tonumber(ARGV[4]))

@@ -17,7 +17,7 @@
 -- the new policy still honours.
 local now, member = tonumber(ARGV[1]), ARGV[3]
 local idle, interval, grace = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local v, f, last = live_record(KEYS[1], KEYS[2], KEYS[3], member, ARGV[2], now, idle)
+local v, absolute, last = live_record(KEYS[1], KEYS[2], KEYS[3], member, ARGV[2], now, idle)
 if v == BAD then
   return {BAD}
 end
@@ -29,9 +29,9 @@ if now > last and now - last >= interval then
   redis.call("ZADD", KEYS[2], "XX", now, member)
   last = now
   if idle > 0 then
-    redis.call("PEXPIREAT", KEYS[1], ms(expiry(f.absolute, now, idle) + grace))
+    redis.call("PEXPIREAT", KEYS[1], ms(expiry(absolute, now, idle) + grace))
     return {string.sub(v, ABSOLUTE_AT), last}
   end
 end
-extend(KEYS[1], expiry(f.absolute, last, idle) + grace)
+extend(KEYS[1], expiry(absolute, last, idle) + grace)
 return {string.sub(v, ABSOLUTE_AT), last}
