@@ -36,11 +36,13 @@ if _TYPE_CHECKING:
         embedded_redis,
         embedded_redis_server,
     )
+    from .sql import AsyncSqlSessions, SqlSessions
 
 __all__ = [
     "AsyncInMemorySessions",
     "AsyncRedisSessions",
     "AsyncSessions",
+    "AsyncSqlSessions",
     "AuthSessionsError",
     "Clock",
     "ConfigurationError",
@@ -58,6 +60,7 @@ __all__ = [
     "SessionStats",
     "SessionUtils",
     "Sessions",
+    "SqlSessions",
     "StoredDataError",
     "SystemClock",
     "embedded_redis",
@@ -72,6 +75,8 @@ _LAZY = {
     "RedisSessions": "authsessions.redis",
     "embedded_redis": "authsessions.redis",
     "embedded_redis_server": "authsessions.redis",
+    "AsyncSqlSessions": "authsessions.sql",
+    "SqlSessions": "authsessions.sql",
 }
 
 

@@ -61,6 +61,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="local image holding redis-server, for --redis-provider=docker",
     )
     group.addoption(
+        "--postgres-url",
+        default=os.environ.get("AUTHSESSIONS_TEST_POSTGRES_URL"),
+        help="use this PostgreSQL (only this run's tables are dropped)",
+    )
+    group.addoption(
+        "--postgres-provider",
+        choices=PROVIDERS,
+        default="auto",
+        help="where PostgreSQL comes from: auto (url, docker, then the pgserver wheel), url, "
+        "docker, binary",
+    )
+    group.addoption(
+        "--require-postgres",
+        action="store_true",
+        default=_truthy(os.environ.get("CI")),
+        help="fail, instead of skip, when no PostgreSQL can be provisioned (default on when CI "
+        "is set)",
+    )
+    group.addoption(
+        "--postgres-docker-image",
+        default="authsessions-postgres:local",
+        help="local image holding PostgreSQL, for --postgres-provider=docker",
+    )
+    group.addoption(
         "--contract-profile",
         choices=["dev", "ci", "exhaustive"],
         default=None,
@@ -71,6 +95,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "redis: needs a real Redis server (see --redis-provider)")
     config.addinivalue_line("markers", "redis_cluster: needs a real Redis Cluster")
+    config.addinivalue_line(
+        "markers", "postgres: needs a real PostgreSQL (see --postgres-provider)"
+    )
     profile = config.getoption("--contract-profile", None)
     if profile:
         os.environ[PROFILE_ENV] = profile
@@ -207,6 +234,57 @@ def redis_server_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., 
             )
         except (contract_tests.Unavailable, OSError) as err:
             _unavailable(pytestconfig, "Redis", str(err), "--require-redis")
+            raise
+        started.append(endpoint)
+        return endpoint
+
+    yield start
+    for endpoint in started:
+        endpoint.cleanup()
+
+
+def _provision_postgres(config: pytest.Config) -> Any:
+    import contract_tests
+
+    try:
+        return contract_tests.provision_postgres(
+            config.getoption("--postgres-provider"),
+            url=config.getoption("--postgres-url"),
+            image=config.getoption("--postgres-docker-image"),
+        )
+    except (contract_tests.Unavailable, OSError) as err:
+        _unavailable(config, "PostgreSQL", str(err), "--require-postgres")
+        raise
+
+
+@pytest.fixture(scope="session")
+def postgres_server(pytestconfig: pytest.Config) -> Iterator[Any]:
+    """A PostgreSQL for the whole test session (``.url`` and ``.async_url``:
+    SQLAlchemy URLs for psycopg)."""
+    endpoint = _provision_postgres(pytestconfig)
+    try:
+        yield endpoint
+    finally:
+        endpoint.cleanup()
+
+
+@pytest.fixture
+def postgres_server_factory(pytestconfig: pytest.Config) -> Iterator[Callable[[], Any]]:
+    """Start dedicated PostgreSQL servers a test may stop, kill and hang;
+    all are removed after the test (``url`` mode falls back to auto)."""
+    import contract_tests
+
+    started: list[Any] = []
+
+    def start() -> Any:
+        chosen = pytestconfig.getoption("--postgres-provider")
+        try:
+            endpoint = contract_tests.provision_postgres(
+                "auto" if chosen == "url" else chosen,
+                image=pytestconfig.getoption("--postgres-docker-image"),
+            )
+        except (contract_tests.Unavailable, OSError) as err:
+            _unavailable(pytestconfig, "PostgreSQL", str(err), "--require-postgres")
             raise
         started.append(endpoint)
         return endpoint

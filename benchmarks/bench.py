@@ -1,7 +1,7 @@
 """authsessions benchmarks: medians of interleaved rounds, as ratios to
 baselines measured in the same run. See benchmarks/README.md.
 
-    python benchmarks/bench.py [--quick] [--sections ops,cap,admin,stream,memory]
+    python benchmarks/bench.py [--quick] [--sections ops,cap,admin,stream,memory,sql]
                                [--placement same|cross|none] [--rounds 7] [--n 1000]
 """
 
@@ -22,6 +22,7 @@ import redis.asyncio
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _fill import LABEL, META, fill_sessions, fill_unrelated, script_args
+from _sql import section_sql
 from _timing import Bench, now_ms, pin
 from baselines import MinimalDictStore, TsPortStore, V1Creates
 
@@ -455,7 +456,7 @@ def section_memory(ctx: Any) -> None:
 
 
 SECTIONS = {"ops": section_ops, "cap": section_cap, "admin": section_admin,
-            "stream": section_stream, "memory": section_memory}  # fmt: skip
+            "stream": section_stream, "memory": section_memory, "sql": section_sql}  # fmt: skip
 
 
 def main() -> int:
@@ -477,7 +478,8 @@ def main() -> int:
     version = client.info("server")["redis_version"]
     parser_name = "hiredis" if redis.utils.HIREDIS_AVAILABLE else "python"
     ctx = argparse.Namespace(client=client, url=server.url, report=Report(), rounds=args.rounds,
-                             n=args.n, quick=args.quick, binary=binary)  # fmt: skip
+                             n=args.n, quick=args.quick, binary=binary,
+                             placement=args.placement)  # fmt: skip
     ctx.report.text(
         f"Redis {version} ({binary}), redis-py {redis.__version__} with the {parser_name} "
         f"parser, Python {sys.version.split()[0]}, {placement}."

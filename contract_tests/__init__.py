@@ -23,6 +23,7 @@ from ._driver import StoreDriver
 from ._harness import HiddenSessionId
 from ._model import Model
 from ._namespaces import NAMESPACE_ROOT, new_namespace
+from ._postgres import DEFAULT_POSTGRES_IMAGE, PostgresEndpoint, provision_postgres
 from ._provision import Endpoint, Unavailable, provision, remove_namespace
 from ._runner import ContractReport, RuleResult, run_contract
 from ._settings import PROFILE_ENV, PROFILES, contract_settings
@@ -36,6 +37,7 @@ __all__ = [
     "BIG_INTS",
     "ContractBase",
     "ContractReport",
+    "DEFAULT_POSTGRES_IMAGE",
     "DeviceMeta",
     "Endpoint",
     "FakeClock",
@@ -46,6 +48,7 @@ __all__ = [
     "NAMESPACE_ROOT",
     "PROFILES",
     "PROFILE_ENV",
+    "PostgresEndpoint",
     "ProfileMeta",
     "RuleResult",
     "SessionsContract",
@@ -57,6 +60,7 @@ __all__ = [
     "metas",
     "new_namespace",
     "provision",
+    "provision_postgres",
     "remove_namespace",
     "run_contract",
     "user_ids",

@@ -46,13 +46,14 @@ def free_port(below: int = 55535) -> int:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port: int = sock.getsockname()[1]
+        if port >= below:  # its bus port would not exist
+            continue
         with socket.socket() as bus:
             try:
                 bus.bind(("127.0.0.1", port + 10000))
             except OSError:
                 continue
-        if port < below:
-            return port
+        return port
     raise OSError(f"no free loopback port below {below}")
 
 

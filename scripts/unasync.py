@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import io
+import re
 import subprocess
 import sys
 import tokenize
@@ -34,12 +35,19 @@ PACKAGE = ROOT / "authsessions"
 PAIRS = {
     "authsessions/memory/_async.py": "authsessions/memory/_sync.py",
     "authsessions/redis/_async.py": "authsessions/redis/_sync.py",
+    "authsessions/sql/_async.py": "authsessions/sql/_sync.py",
 }
 
 # NAME token -> replacement, in every source
 NAMES = {
     "AsyncInMemorySessions": "InMemorySessions",
     "AsyncRedisSessions": "RedisSessions",
+    "AsyncSqlSessions": "SqlSessions",
+    "AsyncEngine": "Engine",
+    "AsyncConnection": "Connection",
+    "AsyncSerial": "Serial",
+    "create_all_async": "create_all",
+    "create_async_engine": "create_engine",
     "AsyncIterator": "Iterator",
     "aclose": "close",
 }
@@ -48,6 +56,7 @@ NAMES = {
 DOTTED = {
     ("redis", "asyncio", "cluster"): ("redis", "cluster"),
     ("redis", "asyncio"): ("redis",),
+    ("sqlalchemy", "ext", "asyncio"): ("sqlalchemy",),
 }
 
 # string literals, by their exact opening text (or all of it) -> replacement,
@@ -73,6 +82,14 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         '"""Sessions in Redis or Redis Cluster, for asyncio.': (
             '"""Sessions in Redis or Redis Cluster (sync).'
+        ),
+    },
+    "authsessions/sql/_async.py": {
+        '"""The SQL store for asyncio: the source of truth for the sync twin."""': (
+            '"""The SQL store (sync), generated from ``_async.py``."""'
+        ),
+        '"""Sessions in a SQL database through SQLAlchemy Core, for asyncio.': (
+            '"""Sessions in a SQL database through SQLAlchemy Core (sync).'
         ),
     },
 }
@@ -136,6 +153,7 @@ def rewrite(source: str, strings: dict[str, str], fired: Counter[str]) -> str:
                 edits.append((at(tok.start), at(tok.end), NAMES[tok.string]))
                 fired[tok.string] += 1
         elif tok.type == tokenize.STRING:
+            _check_fstring(tok)
             # a rule names the literal's exact opening text (or all of it)
             for old, new in strings.items():
                 if tok.string.startswith(old):
@@ -147,6 +165,24 @@ def rewrite(source: str, strings: dict[str, str], fired: Counter[str]) -> str:
     for start, end, text in sorted(edits, reverse=True):
         out = out[:start] + text + out[end:]
     return out
+
+
+def _check_fstring(tok: tokenize.TokenInfo) -> None:
+    """Names inside an f-string's braces are part of one STRING token (on
+    Python 3.11): they cannot be renamed, so they must not need it.
+
+    Raises:
+        RuleError: an f-string mentions a name a rule renames.
+    """
+    prefix = tok.string[: len(tok.string) - len(tok.string.lstrip("rRbBuUfF"))]
+    if "f" not in prefix.lower():
+        return
+    for name in NAMES:
+        if re.search(rf"\{{[^}}]*\b{name}\b", tok.string):
+            raise RuleError(
+                f"line {tok.start[0]}: an f-string uses {name}, which the twin renames; "
+                "compute it outside the f-string"
+            )
 
 
 def _dotted(tokens: list[tokenize.TokenInfo], i: int) -> tuple[int, tuple[str, ...]] | None:
@@ -178,15 +214,16 @@ def generate(source_path: str, fired: Counter[str]) -> str:
     fired.update(local)
     target = PAIRS[source_path]
     text = HEADER.format(source=Path(source_path).name) + body
-    # dropping `await` can let ruff join lines; the twin must be format-clean
-    formatted = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(ROOT / target), "-"],
-        input=text,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return formatted.stdout
+    # renamed imports can need re-sorting (two `from sqlalchemy import`
+    # lines), and dropping `await` can let lines join: the twin must pass
+    # ruff's import order and format as it is written
+    ruff = [sys.executable, "-m", "ruff"]
+    stdin = ["--stdin-filename", str(ROOT / target), "-"]
+    for command in (["check", "--select", "I", "--fix", "--exit-zero", "--quiet"], ["format"]):
+        text = subprocess.run(
+            ruff + command + stdin, input=text, capture_output=True, text=True, check=True
+        ).stdout
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:

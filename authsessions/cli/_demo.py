@@ -14,6 +14,19 @@ from ._output import Output
 
 @contextlib.contextmanager
 def _store(kind: str, out: Output) -> Iterator[tuple[Sessions[str, dict[str, Any]], str]]:
+    if kind == "sqlite":
+        try:
+            from authsessions.sql import SqlSessions, sqlite_engine
+        except ImportError as err:
+            raise CliError(str(err), 2) from None
+        engine = sqlite_engine()
+        store: SqlSessions[str, dict[str, Any]] = SqlSessions(engine)
+        store.create_schema()
+        try:
+            yield store, "an in-memory SQLite database"
+        finally:
+            engine.dispose()
+        return
     if kind in ("auto", "redis"):
         try:
             from authsessions.redis import RedisSessions, embedded_redis

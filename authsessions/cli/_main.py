@@ -51,8 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser("demo", help="a guided tour on an embedded store")
     demo.add_argument(
-        "--store", choices=["auto", "memory", "redis"], default="auto",
-        help="auto: an embedded Redis if a redis-server binary exists, else in memory",
+        "--store", choices=["auto", "memory", "redis", "sqlite"], default="auto",
+        help="auto: an embedded Redis if a redis-server binary exists, else in memory; "
+        "sqlite: an in-memory SQLite database",
     )  # fmt: skip
 
     def operator(name: str, help_text: str) -> argparse.ArgumentParser:

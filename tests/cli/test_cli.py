@@ -473,3 +473,27 @@ def test_ctrl_c_during_check_exits_130() -> None:
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, (first, out, err)
     assert "interrupted" in out + err and "Traceback" not in err
+
+
+def test_demo_on_sqlite() -> None:
+    result = cli("demo", "--store", "sqlite")
+    assert result.returncode == 0, result.stderr
+    assert "demo on an in-memory SQLite database" in result.stdout
+
+
+def test_the_operator_commands_work_on_a_sql_store(tmp_path: Path) -> None:
+    from authsessions.sql import SqlSessions, sqlite_engine
+
+    path = tmp_path / "app.db"
+    store: SqlSessions[int, dict[str, Any]] = SqlSessions(sqlite_engine(path), user_id_type=int)
+    store.create_schema()
+    ids = [store.create_session(user_id=7, label=f"d{i}", meta={"i": i}) for i in range(3)]
+    env = {"APP_SQLITE": str(path), "AUTHSESSIONS_STORE": "tests.cli.sql_store:make_store"}
+    listed = cli("ls", "--user", "7", "--json", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert {json.loads(line)["label"] for line in listed.stdout.splitlines()} == {"d0", "d1", "d2"}
+    assert json.loads(cli("stats", "--json", env=env).stdout)["sessions"] == 3
+    keep = ids[0].partition(".")[0]
+    revoked = cli("revoke", "--user", "7", "--keep", keep, env=env)
+    assert revoked.stdout.strip() == "revoked 2 sessions", revoked.stderr
+    assert [s.key for s in store.list_sessions()] == [keep]

@@ -10,7 +10,9 @@ from importlib import import_module
 import pytest
 
 PUBLIC = ["authsessions", "authsessions.kit", "authsessions.memory", "authsessions.redis",
-          "contract_tests"]  # fmt: skip
+          "authsessions.sql", "contract_tests"]  # fmt: skip
+# the public subpackages: everything else under authsessions is private
+SUBPACKAGES = {"kit", "memory", "redis", "sql"}
 
 
 @pytest.mark.parametrize("name", PUBLIC)
@@ -31,7 +33,7 @@ def test_exported_names_live_in_private_modules_or_public_subpackages() -> None:
         module = getattr(value, "__module__", "authsessions")
         if module.startswith("authsessions."):
             parts = module.split(".")
-            assert parts[1].startswith("_") or parts[1] in {"memory", "redis", "kit"}, name
+            assert parts[1].startswith("_") or parts[1] in SUBPACKAGES, name
 
 
 def test_contract_tests_exports_what_implementers_need() -> None:
@@ -54,20 +56,29 @@ def _run(code: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_core_works_without_redis_and_redis_names_say_how_to_install_it() -> None:
+@pytest.mark.parametrize(
+    ("dependency", "name", "module", "extra"),
+    [
+        ("redis", "RedisSessions", "authsessions.redis", "redis"),
+        ("sqlalchemy", "SqlSessions", "authsessions.sql", "sql"),
+    ],
+)
+def test_the_core_works_without_an_extra_and_its_names_say_how_to_install_it(
+    dependency: str, name: str, module: str, extra: str
+) -> None:
     code = (
-        "import sys; sys.modules['redis'] = None\n"
+        f"import sys; sys.modules[{dependency!r}] = None\n"
         "import authsessions, authsessions.kit, authsessions._pytest_plugin\n"
         "store = authsessions.InMemorySessions()\n"
         "store.create_session(user_id='u', label='', meta={})\n"
-        "for stmt in ('from authsessions import RedisSessions', 'import authsessions.redis'):\n"
+        f"for stmt in ('from authsessions import {name}', 'import {module}'):\n"
         "    try:\n        exec(stmt)\n    except ImportError as err:\n        print(err)\n"
     )
     result = _run(code)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 2
-    assert all("pip install 'authsessions[redis]'" in line for line in lines), lines
+    assert all(f"pip install 'authsessions[{extra}]'" in line for line in lines), lines
 
 
 def test_contract_tests_without_hypothesis_says_how_to_install_it() -> None:

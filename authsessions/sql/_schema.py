@@ -1,0 +1,63 @@
+"""The sessions table, as SQLAlchemy Core metadata (Alembic can autogenerate
+a migration from it).
+
+One row per session; nothing else holds user data. Only the SHA-256 of the
+secret is stored. User ids, labels and meta are the canonical JSON every
+store writes (the label too, as a JSON string, because PostgreSQL text
+cannot hold NUL). Times are integer milliseconds since the epoch, decided by
+the store's clock. Three indexes, each for one query:
+
+- ``(user_id, last_used_ms)``: a user's sessions, most recently used first
+  (listing, eviction at the cap, log out everywhere);
+- ``(absolute_ms)`` and ``(last_used_ms)``: ``prune`` finds the sessions past
+  their absolute expiry and the idle ones by range, whatever the policy was
+  when they were written.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, MetaData, String, Table, Text
+
+from authsessions.kit import ConfigurationError
+
+DEFAULT_TABLE = "authsessions"
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,50}")
+
+
+def check_table_name(name: object) -> str:
+    """A table name usable as is in every dialect we support.
+
+    Raises:
+        ConfigurationError: not an identifier of at most 51 characters.
+    """
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ConfigurationError(
+            "table", "must be a letter or _ then letters, digits or _ (51 at most)"
+        )
+    return name
+
+
+def sessions_table(metadata: MetaData | None = None, name: str = DEFAULT_TABLE) -> Table:
+    """The sessions table, added to ``metadata`` (a new MetaData if None).
+
+    Raises:
+        ConfigurationError: for a bad table name.
+    """
+    name = check_table_name(name)
+    return Table(
+        name,
+        metadata if metadata is not None else MetaData(),
+        Column("key", String(32), primary_key=True),
+        Column("secret_hash", LargeBinary(32), nullable=False),
+        Column("user_id", Text, nullable=False),
+        Column("label", Text, nullable=False),
+        Column("meta", Text, nullable=False),
+        Column("created_ms", BigInteger, nullable=False),
+        Column("last_used_ms", BigInteger, nullable=False),
+        Column("absolute_ms", BigInteger, nullable=False),
+        Index(f"{name}_user_recent", "user_id", "last_used_ms"),
+        Index(f"{name}_absolute", "absolute_ms"),
+        Index(f"{name}_last_used", "last_used_ms"),
+    )

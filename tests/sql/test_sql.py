@@ -1,0 +1,381 @@
+"""SQL store specifics: the schema, statements per call, real races on
+PostgreSQL, and failures (server down, server hung). The shared semantics
+are the contract's (test_contract.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import signal
+import threading
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from authsessions import ConfigurationError, SessionBackendError, SessionId, SessionPolicy
+from authsessions.sql import AsyncSqlSessions, SqlSessions, sessions_table, sqlite_engine
+from contract_tests import FakeClock
+
+
+def _store(engine: Any, **options: Any) -> SqlSessions[Any, Any]:
+    store: SqlSessions[Any, Any] = SqlSessions(
+        engine, table=f"t{uuid.uuid4().hex[:12]}", **options
+    )
+    store.create_schema()
+    return store
+
+
+class Statements:
+    """Counts the SQL statements an engine sends, and its transactions
+    (single statements run in autocommit mode: no BEGIN, no COMMIT)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.sent: list[str] = []
+        event.listen(engine, "before_cursor_execute", self._sent)
+        event.listen(engine, "commit", self._committed)
+
+    def _committed(self, conn: Any) -> None:
+        if conn.get_isolation_level() != "AUTOCOMMIT":
+            self.sent.append("COMMIT")
+
+    def _sent(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.sent.append(statement.split()[0].upper())
+
+    def during(self, fn: Any) -> list[str]:
+        self.sent.clear()
+        fn()
+        return list(self.sent)
+
+
+# -- the schema --------------------------------------------------------------------
+
+
+def test_the_schema_is_one_table_with_three_indexes() -> None:
+    table = sessions_table(name="sessions")
+    assert [c.name for c in table.columns] == [
+        "key", "secret_hash", "user_id", "label", "meta",
+        "created_ms", "last_used_ms", "absolute_ms",
+    ]  # fmt: skip
+    assert {tuple(c.name for c in i.columns) for i in table.indexes} == {
+        ("user_id", "last_used_ms"),
+        ("absolute_ms",),
+        ("last_used_ms",),
+    }
+    for bad in ("", "1table", "drop table x;", "a" * 60, "sessions-x"):
+        with pytest.raises(ConfigurationError):
+            sessions_table(name=bad)
+
+
+def test_only_the_hash_of_the_secret_is_stored_and_times_are_integers() -> None:
+    engine = sqlite_engine()
+    store = _store(engine)
+    sid = store.create_session(user_id="ann", label="laptop", meta={"k": 1})
+    store.create_schema()  # idempotent
+    with engine.connect() as conn:
+        (row,) = conn.execute(sa.select(store.table)).all()
+    key, secret = sid.split(".")
+    assert row.key == key and len(row.secret_hash) == 32
+    assert secret.encode() not in repr(tuple(row)).encode() and secret not in repr(tuple(row))
+    assert (row.user_id, row.label, row.meta) == ('"ann"', '"laptop"', '{"k":1}')
+    assert all(isinstance(v, int) for v in (row.created_ms, row.last_used_ms, row.absolute_ms))
+
+
+@pytest.mark.parametrize("where", ["sqlite", "postgres"])
+def test_any_label_round_trips_even_nul_and_lone_surrogates(
+    where: str, request: pytest.FixtureRequest
+) -> None:
+    # PostgreSQL text cannot hold NUL: the label is stored as a JSON string
+    engine = sqlite_engine() if where == "sqlite" else request.getfixturevalue("postgres_engine")
+    store = _store(engine)
+    label = "a\x00b\ud800\n\u202e"
+    sid = store.create_session(user_id="u", label=label, meta={})
+    session = store.get_session(sid)
+    assert session is not None and session.label == label
+    assert [s.label for s in store.get_sessions_for_user("u")] == [label]
+
+
+def test_a_sync_engine_for_the_async_store_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        AsyncSqlSessions(sqlite_engine())  # type: ignore[call-overload]
+    assert info.value.setting == "engine"
+    with pytest.raises(ConfigurationError):
+        SqlSessions(object())  # type: ignore[call-overload]
+
+
+# -- statements per call ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["sqlite", "postgres"])
+def test_a_read_or_a_listing_is_one_statement(where: str, request: pytest.FixtureRequest) -> None:
+    engine = sqlite_engine() if where == "sqlite" else request.getfixturevalue("postgres_engine")
+    count = Statements(engine)
+    touching = _store(engine)
+    sid = touching.create_session(user_id="u", label="", meta={})
+    assert count.during(lambda: touching.get_session(sid)) == ["UPDATE"]
+    assert count.during(lambda: touching.get_user_id_from_session(sid)) == ["UPDATE"]
+    throttled = _store(engine, policy=SessionPolicy(touch_interval=timedelta(minutes=1)))
+    sid = throttled.create_session(user_id="u", label="", meta={})
+    assert count.during(lambda: throttled.get_session(sid)) == ["SELECT"]
+    unknown = SessionId("0" * 32 + "." + "A" * 43)
+    assert count.during(lambda: touching.rotate_session(unknown)) == [
+        "UPDATE",
+        "DELETE",  # nothing live: removed if it had expired (expiry is final)
+    ]
+    assert count.during(lambda: touching.get_session(SessionId("junk"))) == []
+    # a listing removes the expired sessions it passes over: on PostgreSQL
+    # in the same statement, on SQLite (local, no round trip) in one more
+    listing = count.during(lambda: touching.get_sessions_for_user("u"))
+    assert listing == (["WITH"] if where == "postgres" else ["DELETE", "SELECT"])
+
+
+@pytest.mark.postgres
+def test_a_create_is_one_short_transaction_under_the_users_lock(postgres_engine: Any) -> None:
+    count = Statements(postgres_engine)
+    store = _store(postgres_engine, policy=SessionPolicy(max_sessions_per_user=3))
+    sent = count.during(lambda: store.create_session(user_id="u", label="", meta={}))
+    assert sent == ["SELECT", "DELETE", "DELETE", "INSERT", "COMMIT"]
+
+
+# -- real races on PostgreSQL ------------------------------------------------------------
+
+
+def _threads(target: Any, count: int) -> None:
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+@pytest.mark.postgres
+def test_racing_creates_at_the_cap_never_leave_more_than_the_cap(postgres_engine: Any) -> None:
+    store = _store(postgres_engine, policy=SessionPolicy(max_sessions_per_user=5))
+    peaks: list[int] = []
+    errors: list[BaseException] = []
+
+    def create(i: int) -> None:
+        try:
+            for _ in range(15):
+                store.create_session(user_id="crowd", label=f"t{i}", meta={})
+                peaks.append(store.stats().sessions)
+        except BaseException as err:
+            errors.append(err)
+
+    _threads(create, 8)
+    assert not errors, errors[:2]
+    assert max(peaks) <= 5, f"{max(peaks)} live sessions under a cap of 5"
+    assert len(store.get_sessions_for_user("crowd")) == 5
+
+
+def _create_in_a_process(url: str, table: str, rounds: int) -> None:
+    engine = sa.create_engine(url)
+    store: SqlSessions[Any, Any] = SqlSessions(
+        engine, table=table, policy=SessionPolicy(max_sessions_per_user=4)
+    )
+    for _ in range(rounds):
+        store.create_session(user_id="crowd", label="process", meta={})
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_racing_processes_at_the_cap_never_leave_more_than_the_cap(postgres_server: Any) -> None:
+    engine = sa.create_engine(postgres_server.url)
+    store = _store(engine, policy=SessionPolicy(max_sessions_per_user=4))
+    table = store.table.name
+    context = multiprocessing.get_context("spawn")
+    processes = [
+        context.Process(target=_create_in_a_process, args=(postgres_server.url, table, 20))
+        for _ in range(4)
+    ]
+    for process in processes:
+        process.start()
+    peaks = []
+    while any(p.is_alive() for p in processes):
+        peaks.append(store.stats().sessions)
+    for process in processes:
+        process.join()
+        assert process.exitcode == 0
+    assert max(peaks, default=0) <= 4 and store.stats().sessions == 4
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_log_out_everywhere_racing_creates_never_brings_a_session_back(
+    postgres_engine: Any,
+) -> None:
+    store = _store(postgres_engine, policy=SessionPolicy(max_sessions_per_user=None))
+    destroyed: list[SessionId] = []
+    created: list[tuple[float, SessionId]] = []
+    stop = threading.Event()
+
+    def create(i: int) -> None:
+        while not stop.is_set():
+            created.append(
+                (time.monotonic(), store.create_session(user_id="u", label="", meta={}))
+            )
+
+    def logout() -> None:
+        for _ in range(20):
+            started = time.monotonic()
+            store.destroy_sessions_for_user("u")
+            destroyed.extend(sid for at, sid in created if at < started)
+        stop.set()
+
+    racers = [threading.Thread(target=create, args=(i,)) for i in range(4)]
+    for racer in racers:
+        racer.start()
+    logout()
+    for racer in racers:
+        racer.join()
+    assert destroyed, "the race never overlapped"
+    # a session created before a logout began is gone for good
+    assert all(store.get_session(sid) is None for sid in set(destroyed))
+    listed = {s.key for s in store.get_sessions_for_user("u")}
+    assert listed == {sid[:32] for _, sid in created if store.get_session(sid) is not None}
+
+
+@pytest.mark.postgres
+def test_once_rotate_returns_the_old_secret_never_works(postgres_engine: Any) -> None:
+    store = _store(postgres_engine)
+    for _ in range(5):
+        old = store.create_session(user_id="u", label="", meta={})
+        seen: list[tuple[float, bool]] = []
+        stop = threading.Event()
+
+        def validate(i: int, old: str = old, seen: list[tuple[float, bool]] = seen,
+                     stop: threading.Event = stop) -> None:  # fmt: skip
+            while not stop.is_set():
+                started = time.monotonic()
+                seen.append((started, store.get_user_id_from_session(old) is not None))  # type: ignore[arg-type]
+
+        readers = [threading.Thread(target=validate, args=(i,)) for i in range(4)]
+        for reader in readers:
+            reader.start()
+        time.sleep(0.02)  # real threads racing a real server: let them run
+        new = store.rotate_session(old)
+        returned = time.monotonic()
+        time.sleep(0.02)
+        stop.set()
+        for reader in readers:
+            reader.join()
+        assert new is not None
+        assert any(ok for _, ok in seen), "the readers never saw the live session"
+        late = [ok for started, ok in seen if started > returned]
+        assert late and not any(late), "the old secret worked after rotate returned"
+        assert store.get_user_id_from_session(new) == "u"
+
+
+# -- failures ------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_a_stopped_server_raises_backend_error_then_recovers(postgres_server_factory: Any) -> None:
+    server = postgres_server_factory()
+    engine = sa.create_engine(server.url, pool_pre_ping=True)
+    store = _store(engine)
+    sid = store.create_session(user_id="u", label="", meta={})
+    server.stop()
+    for call in (lambda: store.get_session(sid), lambda: store.create_session(user_id="u",
+                 label="", meta={}), store.list_sessions, store.prune):  # fmt: skip
+        with pytest.raises(SessionBackendError) as info:
+            call()
+        assert info.value.backend == "sql"
+        assert sid.partition(".")[2] not in str(info.value)
+    server.start()
+    engine.dispose()  # the pool's connections died with the server
+    assert store.get_user_id_from_session(sid) == "u", "data survives a clean stop"
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_hung_server_raises_backend_error_within_the_timeout(
+    postgres_server_factory: Any,
+) -> None:
+    server = postgres_server_factory()
+    engine = sa.create_engine(server.url, pool_timeout=2, connect_args={"connect_timeout": 2})
+    store = _store(engine, operation_timeout=timedelta(seconds=1))
+    sid = store.create_session(user_id="u", label="", meta={})
+    server.signal(signal.SIGSTOP)
+    try:
+        for call in (lambda: store.get_session(sid), store.stats):
+            started = time.monotonic()
+            with pytest.raises(SessionBackendError) as info:
+                call()
+            took = time.monotonic() - started
+            assert took < 4, f"took {took:.1f}s against a hung server"
+            assert sid.partition(".")[2] not in str(info.value)
+    finally:
+        server.signal(signal.SIGCONT)
+    engine.dispose()
+    assert store.get_user_id_from_session(sid) == "u"
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_hung_server_bounds_the_asyncio_store_too(postgres_server_factory: Any) -> None:
+    server = postgres_server_factory()
+
+    async def main() -> None:
+        store: Any = AsyncSqlSessions.from_url(
+            server.async_url,
+            table=f"t{uuid.uuid4().hex[:12]}",
+            operation_timeout=timedelta(seconds=1),
+            engine_options={"connect_args": {"connect_timeout": 2}, "pool_timeout": 2},
+        )
+        await store.create_schema()
+        sid = await store.create_session(user_id="u", label="", meta={})
+        server.signal(signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with pytest.raises(SessionBackendError):
+                await store.get_session(sid)
+            assert time.monotonic() - started < 4
+        finally:
+            server.signal(signal.SIGCONT)
+        await store.engine.dispose()
+        assert await store.get_user_id_from_session(sid) == "u"
+        await store.aclose()
+
+    asyncio.run(main())
+
+
+def test_a_locked_sqlite_file_raises_backend_error_after_the_busy_timeout(tmp_path: Any) -> None:
+    engine = sqlite_engine(tmp_path / "locked.db", busy_timeout=0.2)
+    store = _store(engine)
+    holder = sqlite_engine(tmp_path / "locked.db")
+    with holder.connect() as conn:
+        conn.exec_driver_sql("BEGIN EXCLUSIVE")
+        started = time.monotonic()
+        with pytest.raises(SessionBackendError) as info:
+            store.create_session(user_id="u", label="", meta={})
+        assert time.monotonic() - started < 2
+        assert "locked" in info.value.detail
+        conn.exec_driver_sql("ROLLBACK")
+    assert store.create_session(user_id="u", label="", meta={})
+
+
+def test_the_expired_rows_a_read_meets_are_gone_for_good() -> None:
+    clock = FakeClock()
+    store = _store(
+        sqlite_engine(), clock=clock, policy=SessionPolicy(absolute_ttl=timedelta(hours=1))
+    )
+    sid = store.create_session(user_id="u", label="", meta={})
+    clock.advance(timedelta(hours=2))
+    assert store.get_session(sid) is None
+    assert store.stats().expired_not_collected == 0, "the read deleted what it found expired"
+
+
+def test_every_statement_is_built_once_per_store() -> None:
+    from authsessions.sql import _statements
+
+    # a property the store reads but the class does not declare (or the
+    # reverse) would be an AttributeError at the first call, not here
+    declared = set(_statements.Statements.__annotations__) - {"destroy_user"}
+    assert declared == set(_statements._BUILT)
+    store = _store(sqlite_engine())
+    assert store._sql.read_touching is store._sql.read_touching
