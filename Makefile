@@ -38,7 +38,8 @@ SOAK_SECONDS ?= 30
 soak: $(STAMP)
 	AUTHSESSIONS_LOAD_SECONDS=$(SOAK_SECONDS) AUTHSESSIONS_FLOOD_ATTEMPTS=100000 \
 	  $(BIN)/python -m pytest -s -p no:cacheprovider $(PYTEST_ARGS) \
-	  tests/test_load.py tests/test_faults.py tests/test_durability.py tests/test_hostile.py
+	  tests/redis/test_load.py tests/redis/test_faults.py tests/redis/test_durability.py \
+	  tests/redis/test_hostile.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)

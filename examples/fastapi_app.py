@@ -1,36 +1,51 @@
-"""A FastAPI app with login sessions, a "your devices" page and "log out
-everywhere", on authsessions.
+"""A FastAPI app with login sessions, a "Your devices" page and "log out
+everywhere", on authsessions.starlette.
 
-Run it:  AUTHSESSIONS_REDIS_URL=redis://localhost:6379/0 uvicorn examples.fastapi_app:app
-(without the variable it uses the in-memory store).
+Run it:  uvicorn examples.fastapi_app:app
+(in memory; AUTHSESSIONS_REDIS_URL=redis://... for Redis, or
+AUTHSESSIONS_SQL_URL=sqlite+aiosqlite:///sessions.db for SQL). Open
+http://localhost:8000 and log in as alice / wonderland or bob / builder.
+
+Browsers use the session cookie; API clients log in at /api/login and send
+``Authorization: Bearer <token>`` (transport "both").
 
 No `from __future__ import annotations` here: FastAPI reads the annotations
-of the nested endpoint functions at runtime.
-
-The `current_session` dependency turns the Authorization header into the
-caller's Session, the role `createContext` plays in the original README.
+of the endpoint functions at runtime.
 """
 
 import hmac
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from html import escape
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request, status
+from fastapi import Depends, FastAPI, Form, HTTPException, Request, Response, status
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 
-from authsessions import (
-    AsyncInMemorySessions,
-    AsyncRedisSessions,
-    AsyncSessions,
-    Session,
-    SessionId,
-    SessionUtils,
-)
+from authsessions import AsyncInMemorySessions, AsyncSessions, Session, SessionUtils
+from authsessions.starlette import SessionAuth
+from authsessions.web import device_dicts
 
 Store = AsyncSessions[str, dict[str, Any]]
+Current = Session[str, dict[str, Any]]
 
 # a stand-in user database; a real app checks a password hash
 USERS = {"alice": "wonderland", "bob": "builder"}
+
+
+def password_ok(username: str, password: str) -> bool:
+    expected = USERS.get(username, "")
+    # compare bytes: compare_digest refuses non-ASCII str
+    return bool(expected) and hmac.compare_digest(expected.encode(), password.encode())
+
+
+def safe_next(target: str | None) -> str:
+    """Only a local path may follow a login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/account/devices"
 
 
 class Login(BaseModel):
@@ -38,93 +53,102 @@ class Login(BaseModel):
     password: str
 
 
-class Device(BaseModel):
-    key: str
-    label: str
-    last_used_at: str
-    current: bool
-
-
 def default_store() -> Store:
-    """The asyncio Redis store at $AUTHSESSIONS_REDIS_URL, else in memory."""
-    url = os.environ.get("AUTHSESSIONS_REDIS_URL")
-    if url:
+    """The store the environment names, else in memory."""
+    if url := os.environ.get("AUTHSESSIONS_REDIS_URL"):
+        from authsessions.redis import AsyncRedisSessions
+
         return AsyncRedisSessions.from_url(url, prefix="example:")
+    if url := os.environ.get("AUTHSESSIONS_SQL_URL"):
+        from authsessions.sql import AsyncSqlSessions
+
+        return AsyncSqlSessions.from_url(url)
     return AsyncInMemorySessions()
 
 
+LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Log in</title><style>body{{font:16px system-ui;max-width:24rem;margin:3rem auto}}
+label{{display:block;margin:.5rem 0}}</style></head><body><h1>Log in</h1>{error}
+<form method="post" action="/login"><input type="hidden" name="next" value="{next}">
+<label>User <input name="username" autocomplete="username"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password"></label>
+<button type="submit">Log in</button></form></body></html>"""
+
+
 def create_app(store: Store | None = None) -> FastAPI:
-    """Build the app around a store (any AsyncSessions implementation)."""
-    sessions: Store = store if store is not None else default_store()
-    app = FastAPI(title="authsessions example")
+    """The app around a store (any AsyncSessions)."""
+    sessions = store if store is not None else default_store()
+    auth = SessionAuth(sessions, transport="both", login_url="/login")
 
-    async def current_session(
-        authorization: Annotated[str | None, Header()] = None,
-    ) -> tuple[SessionId, Session[str, dict[str, Any]]]:
-        session_id = SessionUtils.get_session_id_from_auth_token(authorization)
-        session = await sessions.get_session(session_id)
-        if session_id is None or session is None:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "not logged in",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return session_id, session
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        create_schema = getattr(sessions, "create_schema", None)  # the SQL store's table
+        if create_schema is not None:
+            await create_schema()
+        yield
 
-    Current = Annotated[tuple[SessionId, Session[str, dict[str, Any]]], Depends(current_session)]
+    app = FastAPI(title="authsessions example", middleware=[auth.middleware], lifespan=lifespan)
+    app.mount("/account", auth.account_app(after_logout="/login"))
+    CurrentSession = Annotated[Current, Depends(auth.required)]
+
+    # -- pages (cookie) ---------------------------------------------------
+
+    @app.get("/")
+    async def home(session: Annotated[Current | None, Depends(auth.optional)]) -> Response:
+        return RedirectResponse("/account/devices" if session else "/login", status_code=303)
+
+    @app.get("/login", response_class=HTMLResponse)
+    async def login_page(next: str = "") -> str:
+        return LOGIN_PAGE.format(error="", next=escape(safe_next(next), quote=True))
 
     @app.post("/login")
-    async def login(body: Login, request: Request) -> dict[str, str]:
-        expected = USERS.get(body.username, "")
-        if not (expected and hmac.compare_digest(expected.encode(), body.password.encode())):
+    async def login_form(
+        request: Request,
+        username: Annotated[str, Form()],
+        password: Annotated[str, Form()],
+        next: Annotated[str, Form()] = "",
+    ) -> Response:
+        if not password_ok(username, password):
+            page = LOGIN_PAGE.format(
+                error="<p role=alert>Wrong user or password.</p>",
+                next=escape(safe_next(next), quote=True),
+            )
+            return HTMLResponse(page, status_code=status.HTTP_401_UNAUTHORIZED)
+        await auth.login(request, user_id=username, meta={})
+        return RedirectResponse(safe_next(next), status_code=303)
+
+    # -- JSON API (bearer, or the cookie) ----------------------------------
+
+    @app.post("/api/login")
+    async def api_login(body: Login, request: Request) -> dict[str, str]:
+        if not password_ok(body.username, body.password):
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
-        label = request.headers.get("user-agent", "unknown device")[:200]
-        session_id = await sessions.create_session(
-            user_id=body.username,
-            label=label,
-            meta={"login_ip": request.client.host if request.client else ""},
-        )
+        session_id = await auth.login(request, user_id=body.username, meta={})
         return {
             "token": session_id,
             "authorization": SessionUtils.get_auth_token_for_session_id(session_id),
         }
 
-    @app.get("/me")
-    async def me(current: Current) -> dict[str, Any]:
-        _, session = current
-        return {"user": session.user_id, "meta": session.meta, "session_key": session.key}
+    @app.get("/api/me")
+    async def me(session: CurrentSession) -> dict[str, Any]:
+        return {"user": session.user_id, "session_key": session.key}
 
-    @app.get("/sessions")
-    async def my_sessions(current: Current) -> list[Device]:
-        _, session = current
-        return [
-            Device(
-                key=s.key,
-                label=s.label,
-                last_used_at=s.last_used_at.isoformat(),
-                current=s.key == session.key,
-            )
-            for s in await sessions.get_sessions_for_user(session.user_id)
-        ]
+    @app.get("/api/sessions")
+    async def devices(request: Request, session: CurrentSession) -> list[dict[str, Any]]:
+        return device_dicts(await auth.devices(request), session.key)
 
-    @app.delete("/sessions/{key}", status_code=status.HTTP_204_NO_CONTENT)
-    async def revoke(key: str, current: Current) -> None:
-        _, session = current
-        mine = {s.key: s for s in await sessions.get_sessions_for_user(session.user_id)}
-        if key not in mine:  # only your own devices, and no hint about others'
+    @app.delete("/api/sessions/{key}", status_code=status.HTTP_204_NO_CONTENT)
+    async def revoke(key: str, request: Request, session: CurrentSession) -> None:
+        if not await auth.revoke(request, key):  # not yours: no hint whose it is
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such session")
-        await sessions.destroy_session(mine[key])
 
-    @app.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-    async def logout(current: Current) -> None:
-        session_id, _ = current
-        await sessions.destroy_session(session_id)
+    @app.post("/api/logout", status_code=status.HTTP_204_NO_CONTENT)
+    async def logout(request: Request, session: CurrentSession) -> None:
+        await auth.logout(request)
 
-    @app.post("/logout-everywhere")
-    async def logout_everywhere(current: Current) -> dict[str, int]:
-        session_id, session = current
-        count = await sessions.destroy_sessions_for_user(session.user_id, keep=session_id)
-        return {"logged_out": count}
+    @app.post("/api/logout-everywhere")
+    async def logout_everywhere(request: Request, session: CurrentSession) -> dict[str, int]:
+        return {"logged_out": await auth.logout_everywhere(request)}
 
     return app
 

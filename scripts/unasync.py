@@ -36,6 +36,7 @@ PAIRS = {
     "authsessions/memory/_async.py": "authsessions/memory/_sync.py",
     "authsessions/redis/_async.py": "authsessions/redis/_sync.py",
     "authsessions/sql/_async.py": "authsessions/sql/_sync.py",
+    "authsessions/web/_async.py": "authsessions/web/_sync.py",
 }
 
 # NAME token -> replacement, in every source
@@ -43,6 +44,8 @@ NAMES = {
     "AsyncInMemorySessions": "InMemorySessions",
     "AsyncRedisSessions": "RedisSessions",
     "AsyncSqlSessions": "SqlSessions",
+    "AsyncSessions": "Sessions",
+    "AsyncFlows": "Flows",
     "AsyncEngine": "Engine",
     "AsyncConnection": "Connection",
     "AsyncSerial": "Serial",
@@ -91,6 +94,11 @@ STRINGS: dict[str, dict[str, str]] = {
         '"""Sessions in a SQL database through SQLAlchemy Core, for asyncio.': (
             '"""Sessions in a SQL database through SQLAlchemy Core (sync).'
         ),
+    },
+    "authsessions/web/_async.py": {
+        '"""What a request does with its session, for asyncio stores: the source of\n'
+        "truth for the sync twin.": '"""What a request does with its session, for sync stores (generated from\n'
+        "``_async.py``).",
     },
 }
 

@@ -118,3 +118,24 @@ def test_the_plugin_imports_only_pytest_and_the_standard_library() -> None:
         root = target.split(".")[0]
         assert root in {"__future__", "os", "collections", "typing", "pytest", "contract_tests",
                         "redis"}, target  # fmt: skip
+
+
+INTEGRATIONS = {"web", "starlette", "flask"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _modules() if _layer(p) in INTEGRATIONS],
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
+def test_web_integrations_use_public_modules_and_no_store(path: Path) -> None:
+    # they work with any store, ours or a third party's, so they name none
+    own = _module_name(path).split(".")[:2]
+    for target in _imports(path):
+        parts = target.split(".")
+        if parts[0] != "authsessions" or parts[:2] == own or len(parts) == 1:
+            continue
+        assert parts[1] in {"kit", "web", "SessionUtils"}, (
+            f"{_module_name(path)} imports {target}: integrations use authsessions, "
+            "authsessions.kit and authsessions.web only"
+        )

@@ -10,9 +10,10 @@ from importlib import import_module
 import pytest
 
 PUBLIC = ["authsessions", "authsessions.kit", "authsessions.memory", "authsessions.redis",
-          "authsessions.sql", "contract_tests"]  # fmt: skip
+          "authsessions.sql", "authsessions.web", "authsessions.starlette",
+          "authsessions.flask", "contract_tests"]  # fmt: skip
 # the public subpackages: everything else under authsessions is private
-SUBPACKAGES = {"kit", "memory", "redis", "sql"}
+SUBPACKAGES = {"kit", "memory", "redis", "sql", "web", "starlette", "flask"}
 
 
 @pytest.mark.parametrize("name", PUBLIC)
@@ -61,23 +62,26 @@ def _run(code: str) -> subprocess.CompletedProcess[str]:
     [
         ("redis", "RedisSessions", "authsessions.redis", "redis"),
         ("sqlalchemy", "SqlSessions", "authsessions.sql", "sql"),
+        ("starlette", None, "authsessions.starlette", "starlette"),
+        ("flask", None, "authsessions.flask", "flask"),
     ],
 )
 def test_the_core_works_without_an_extra_and_its_names_say_how_to_install_it(
-    dependency: str, name: str, module: str, extra: str
+    dependency: str, name: str | None, module: str, extra: str
 ) -> None:
+    statements = [f"import {module}"] + ([f"from authsessions import {name}"] if name else [])
     code = (
         f"import sys; sys.modules[{dependency!r}] = None\n"
         "import authsessions, authsessions.kit, authsessions._pytest_plugin\n"
         "store = authsessions.InMemorySessions()\n"
         "store.create_session(user_id='u', label='', meta={})\n"
-        f"for stmt in ('from authsessions import {name}', 'import {module}'):\n"
+        f"for stmt in {statements!r}:\n"
         "    try:\n        exec(stmt)\n    except ImportError as err:\n        print(err)\n"
     )
     result = _run(code)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert len(lines) == 2
+    assert len(lines) == len(statements)
     assert all(f"pip install 'authsessions[{extra}]'" in line for line in lines), lines
 
 

@@ -1,109 +1,70 @@
-"""The FastAPI example end to end with httpx, on both asyncio stores."""
+"""The FastAPI example end to end over HTTP, on every asyncio store."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
-from authsessions import AsyncInMemorySessions, AsyncRedisSessions
-from examples.fastapi_app import create_app
+from authsessions import AsyncInMemorySessions
+from authsessions.redis import AsyncRedisSessions
+from authsessions.sql import AsyncSqlSessions
+from examples.fastapi_app import create_app, default_store
+from tests.examples.journeys import BASE, api_journey, browser_journey
 
 
-async def _journey(store: Any) -> None:
+class OnTheAppsLoop(TestClient):
+    """A client (one browser's cookies) sharing the running app's event loop:
+    an asyncio Redis client's connections belong to the loop that made them."""
+
+    def __enter__(self) -> OnTheAppsLoop:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def clients(store: Any) -> Iterator[Callable[[], httpx.Client]]:
     app = create_app(store)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    with TestClient(app, base_url=BASE) as running:  # runs the lifespan, holds the loop
 
-        async def login(agent: str, password: str = "wonderland") -> httpx.Response:
-            return await http.post(
-                "/login",
-                json={"username": "alice", "password": password},
-                headers={"User-Agent": agent},
-            )
+        def client() -> httpx.Client:
+            one = OnTheAppsLoop(app, base_url=BASE, follow_redirects=False)
+            one.portal = running.portal
+            return one
 
-        assert (await login("x", "wrong")).status_code == 401
-        laptop, phone, tablet = [
-            (await login(agent)).json()["authorization"] for agent in ("Laptop", "Phone", "Tablet")
-        ]
-        assert (await http.get("/me")).status_code == 401
-        assert (await http.get("/me", headers={"Authorization": "Bearer junk"})).status_code == 401
-        me = (await http.get("/me", headers={"Authorization": laptop})).json()
-        assert me["user"] == "alice"
-
-        devices = (await http.get("/sessions", headers={"Authorization": laptop})).json()
-        assert sorted(d["label"] for d in devices) == ["Laptop", "Phone", "Tablet"]
-        assert [d["current"] for d in devices if d["label"] == "Laptop"] == [True]
-
-        phone_key = next(d["key"] for d in devices if d["label"] == "Phone")
-        revoked = await http.delete(f"/sessions/{phone_key}", headers={"Authorization": laptop})
-        assert revoked.status_code == 204
-        assert (await http.get("/me", headers={"Authorization": phone})).status_code == 401
-
-        bob = (await http.post("/login", json={"username": "bob", "password": "builder"})).json()[
-            "authorization"
-        ]
-        bob_key = (await http.get("/me", headers={"Authorization": bob})).json()["session_key"]
-        stolen = await http.delete(f"/sessions/{bob_key}", headers={"Authorization": laptop})
-        assert stolen.status_code == 404
-        assert (await http.get("/me", headers={"Authorization": bob})).status_code == 200
-
-        everywhere = await http.post("/logout-everywhere", headers={"Authorization": laptop})
-        assert everywhere.json() == {"logged_out": 1}
-        assert (await http.get("/me", headers={"Authorization": tablet})).status_code == 401
-        assert (await http.get("/me", headers={"Authorization": laptop})).status_code == 200
-
-        assert (await http.post("/logout", headers={"Authorization": laptop})).status_code == 204
-        assert (await http.get("/me", headers={"Authorization": laptop})).status_code == 401
+        yield client
 
 
-def _run(make: Callable[[], Awaitable[Any]]) -> None:
-    async def main() -> None:
-        store = await make()
-        try:
-            await _journey(store)
-        finally:
-            closer = getattr(store, "aclose", None)
-            if closer is not None:
-                await closer()
-
-    asyncio.run(main())
-
-
-def test_example_app_on_the_in_memory_store() -> None:
-    async def make() -> Any:
-        return AsyncInMemorySessions()
-
-    _run(make)
+@pytest.fixture(params=["memory", "redis", "sqlite"])
+def client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], httpx.Client]]:
+    if request.param == "memory":
+        store: Any = AsyncInMemorySessions()
+    elif request.param == "redis":
+        server = request.getfixturevalue("redis_server")
+        store = AsyncRedisSessions.from_url(server.url, prefix=f"example-{id(request)}:")
+    else:
+        store = AsyncSqlSessions.from_url(f"sqlite+aiosqlite:///{tmp_path / 'sessions.db'}")
+    yield from clients(store)
 
 
-@pytest.mark.redis
-def test_example_app_on_the_redis_store(redis_server: Any) -> None:
-    async def make() -> Any:
-        return AsyncRedisSessions.from_url(redis_server.url, prefix="example-test:")
+def test_the_browser_journey(client: Callable[[], httpx.Client]) -> None:
+    browser_journey(client)
 
-    _run(make)
+
+def test_the_api_journey(client: Callable[[], httpx.Client]) -> None:
+    api_journey(client)
 
 
 def test_default_store_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from examples.fastapi_app import default_store
-
     monkeypatch.delenv("AUTHSESSIONS_REDIS_URL", raising=False)
+    monkeypatch.delenv("AUTHSESSIONS_SQL_URL", raising=False)
     assert isinstance(default_store(), AsyncInMemorySessions)
+    monkeypatch.setenv("AUTHSESSIONS_SQL_URL", "sqlite+aiosqlite://")
+    assert isinstance(default_store(), AsyncSqlSessions)
     monkeypatch.setenv("AUTHSESSIONS_REDIS_URL", "redis://127.0.0.1:1/0")
     assert isinstance(default_store(), AsyncRedisSessions)
-
-
-@pytest.mark.parametrize("password", ["wönderland", "пароль", "🔑"])
-def test_a_non_ascii_password_is_a_401_not_a_500(password: str) -> None:
-    async def main() -> int:
-        app = create_app(AsyncInMemorySessions())
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            response = await http.post("/login", json={"username": "alice", "password": password})
-            return response.status_code
-
-    assert asyncio.run(main()) == 401

@@ -1,0 +1,251 @@
+"""SessionAuth for Flask: an extension (``init_app``), the current session,
+``login_required``, the request flows and a blueprint for the account pages."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Collection
+from typing import Any, Generic, ParamSpec, TypeVar
+
+from flask import Blueprint, Flask, Response, g, redirect, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from authsessions.kit import ConfigurationError, Session, SessionId, Sessions
+from authsessions.web import (
+    CookieSettings,
+    CrossSiteRefused,
+    Flows,
+    NotLoggedIn,
+    RequestState,
+    Transport,
+    WebSettings,
+    device_label,
+    devices_page,
+)
+
+U = TypeVar("U")
+M = TypeVar("M")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _response(status: int, text: str, headers: dict[str, str] | None = None) -> HTTPException:
+    error = HTTPException(response=Response(text, status, headers, mimetype="text/plain"))
+    error.code = status
+    return error
+
+
+class SessionAuth(Generic[U, M]):
+    """Login sessions for a Flask app, on a sync store.
+
+    Args:
+        store: any sync store (``RedisSessions``, ``SqlSessions``,
+            ``InMemorySessions``, yours).
+        app: the app, or None to call :meth:`init_app` later.
+        transport, cookie, trusted_origins, csrf, login_url, label: as for
+            :class:`authsessions.starlette.SessionAuth`.
+
+    Raises:
+        ConfigurationError: for an invalid setting.
+    """
+
+    def __init__(
+        self,
+        store: Sessions[U, M],
+        app: Flask | None = None,
+        *,
+        transport: Transport = "cookie",
+        cookie: CookieSettings | None = None,
+        trusted_origins: Collection[str] = (),
+        csrf: bool = True,
+        login_url: str | None = None,
+        label: Callable[[str | None], str] = device_label,
+    ) -> None:
+        if not callable(getattr(store, "get_session", None)):
+            raise ConfigurationError("store", "must be a sync store (Sessions)")
+        self.settings = WebSettings(
+            transport=transport,
+            cookie=cookie if cookie is not None else CookieSettings(),
+            trusted_origins=trusted_origins,
+            csrf=csrf,
+            login_url=login_url,
+            label=label,
+        )
+        self.store = store
+        self._flows: Flows[U, M] = Flows(store, self.settings)
+        if app is not None:
+            self.init_app(app)
+
+    def __repr__(self) -> str:
+        return f"SessionAuth(store={self.store!r}, transport={self.settings.transport!r})"
+
+    def init_app(self, app: Flask) -> None:
+        """Read each request's session before it runs (refusing cross-site
+        requests that would use the cookie) and send the cookie after."""
+        app.extensions["authsessions"] = self
+        app.before_request(self._before)
+        app.after_request(self._after)
+
+    def _before(self) -> Response | None:
+        host = request.host
+        own_origin = f"{request.scheme}://{host}".lower()
+        state = self.settings.read(request.method, request.headers.get, own_origin, host)
+        g.authsessions = state
+        if self.settings.blocks(state):
+            return Response(f"Forbidden: {state.refusal}", 403, mimetype="text/plain")
+        return None
+
+    def _after(self, response: Response) -> Response:
+        state: RequestState[U, M] | None = g.get("authsessions")
+        if state is not None and state.set_cookie is not None:
+            response.headers.add("Set-Cookie", state.set_cookie)
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def _state(self) -> RequestState[U, M]:
+        state: RequestState[U, M] | None = g.get("authsessions")
+        if state is None:
+            raise ConfigurationError("app", "SessionAuth.init_app(app) was not called")
+        return state
+
+    def _not_logged_in(self) -> HTTPException:
+        target = request.full_path.rstrip("?")
+        location = self.settings.login_redirect(
+            request.method, request.headers.get("Accept"), target
+        )
+        if location is not None:
+            return _response(303, "See Other", {"Location": location})
+        return _response(401, "Unauthorized", {"WWW-Authenticate": self.settings.challenge()})
+
+    # -- the current session -------------------------------------------------
+
+    @property
+    def session(self) -> Session[U, M] | None:
+        """The request's live session, or None (one store read per request)."""
+        return self._flows.current(self._state())
+
+    def required(self) -> Session[U, M]:
+        """The request's live session.
+
+        Raises:
+            werkzeug.exceptions.HTTPException: 401 with ``WWW-Authenticate``,
+                or a 303 to ``login_url`` for a browser's page request when
+                it is set.
+        """
+        try:
+            return self._flows.required(self._state())
+        except NotLoggedIn:
+            raise self._not_logged_in() from None
+
+    def login_required(self, view: Callable[P, R]) -> Callable[P, R]:
+        """Decorate a view that needs a session (401, or 303 to
+        ``login_url``); inside it, ``auth.session`` is not None."""
+
+        @functools.wraps(view)
+        def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+            self.required()
+            return view(*args, **kwargs)
+
+        return checked
+
+    # -- flows ---------------------------------------------------------------
+
+    def login(self, *, user_id: U, meta: M, label: str | None = None) -> SessionId:
+        """Log ``user_id`` in on this request (the session it carried ends
+        first: fixation defence) and send the cookie. Returns the SessionId.
+
+        Raises:
+            werkzeug.exceptions.HTTPException: 403 for a login posted from
+                another site.
+            InvalidSessionDataError, LimitExceededError: bad user id, label
+                or meta; nothing changed.
+            SessionBackendError: the store failed.
+        """
+        try:
+            return self._flows.login(
+                self._state(),
+                user_id=user_id,
+                meta=meta,
+                label=label,
+                user_agent=request.headers.get("User-Agent"),
+            )
+        except CrossSiteRefused as err:
+            raise _response(403, f"Forbidden: {err.reason}") from None
+
+    def logout(self) -> bool:
+        """End the request's session and clear the cookie."""
+        return self._flows.logout(self._state())
+
+    def logout_everywhere(self) -> int:
+        """End every other session of the user; how many ended.
+
+        Raises:
+            werkzeug.exceptions.HTTPException: 401 (or 303) without a session.
+        """
+        try:
+            return self._flows.logout_everywhere(self._state())
+        except NotLoggedIn:
+            raise self._not_logged_in() from None
+
+    def devices(self) -> list[Session[U, M]]:
+        """The user's sessions, most recently used first.
+
+        Raises:
+            werkzeug.exceptions.HTTPException: 401 (or 303) without a session.
+        """
+        try:
+            return self._flows.devices(self._state())
+        except NotLoggedIn:
+            raise self._not_logged_in() from None
+
+    def revoke(self, key: str) -> bool:
+        """End the user's session ``key`` (another user's key counts as
+        unknown); True if a live session ended.
+
+        Raises:
+            werkzeug.exceptions.HTTPException: 401 (or 303) without a session.
+        """
+        try:
+            return self._flows.revoke(self._state(), key)
+        except NotLoggedIn:
+            raise self._not_logged_in() from None
+
+    def rotate(self) -> SessionId | None:
+        """A new secret for the request's session, sent as the new cookie."""
+        return self._flows.rotate(self._state())
+
+    # -- the account pages ---------------------------------------------------
+
+    def blueprint(self, name: str = "authsessions", *, after_logout: str = "/") -> Blueprint:
+        """The account pages, to register under a prefix
+        (``app.register_blueprint(auth.blueprint(), url_prefix="/account")``):
+        ``GET /devices``, ``POST /devices/<key>/revoke``,
+        ``POST /logout-everywhere``, ``POST /logout`` (then a 303 to
+        ``after_logout``)."""
+        pages = Blueprint(name, __name__)
+
+        def base() -> str:
+            return url_for(f"{name}.devices").removesuffix("/devices")
+
+        @pages.get("/devices")
+        def devices() -> Response:
+            session = self.required()
+            html = devices_page(self.devices(), current_key=session.key, base=base())
+            return Response(html, headers={"Cache-Control": "no-store"}, mimetype="text/html")
+
+        @pages.post("/devices/<key>/revoke")
+        def revoke(key: str) -> Any:
+            self.revoke(key)
+            return redirect(url_for(f"{name}.devices"), 303)
+
+        @pages.post("/logout-everywhere")
+        def everywhere() -> Any:
+            self.logout_everywhere()
+            return redirect(url_for(f"{name}.devices"), 303)
+
+        @pages.post("/logout")
+        def logout() -> Any:
+            self.logout()
+            return redirect(after_logout, 303)
+
+        return pages

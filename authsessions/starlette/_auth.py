@@ -1,0 +1,278 @@
+"""SessionAuth for Starlette and FastAPI: a middleware, dependencies, the
+request flows and a small account app (devices page, revoke, logout)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any, Generic, TypeVar
+
+from starlette.applications import Starlette
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from authsessions.kit import AsyncSessions, ConfigurationError, Session, SessionId
+from authsessions.web import (
+    AsyncFlows,
+    CookieSettings,
+    CrossSiteRefused,
+    NotLoggedIn,
+    RequestState,
+    Transport,
+    WebSettings,
+    device_label,
+    devices_page,
+)
+
+U = TypeVar("U")
+M = TypeVar("M")
+
+STATE = "authsessions"
+
+
+class SessionMiddleware:
+    """Reads the session a request presents (lazily: no store call until a
+    route asks), refuses cross-site requests that would use the session
+    cookie (403), and sends the cookie a login, rotation or logout set."""
+
+    def __init__(self, app: ASGIApp, auth: SessionAuth[Any, Any]) -> None:
+        self.app = app
+        self.auth = auth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        host = headers.get("host", "")
+        own_origin = f"{scope.get('scheme', 'http')}://{host}".lower()
+        settings = self.auth.settings
+        state = settings.read(scope["method"], headers.get, own_origin, host)
+        scope[STATE] = state
+        if settings.blocks(state):
+            refused = PlainTextResponse(f"Forbidden: {state.refusal}", status_code=403)
+            await refused(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and state.set_cookie is not None:
+                response_headers = MutableHeaders(scope=message)
+                response_headers.append("set-cookie", state.set_cookie)
+                response_headers.append("cache-control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+class SessionAuth(Generic[U, M]):
+    """Login sessions for a Starlette or FastAPI app, on an asyncio store.
+
+    Args:
+        store: any asyncio store (``AsyncRedisSessions``,
+            ``AsyncSqlSessions``, ``AsyncInMemorySessions``, yours).
+        transport: where a request presents its SessionId: ``"cookie"``
+            (default; browsers), ``"bearer"`` (``Authorization: Bearer``;
+            API clients) or ``"both"`` (the header wins).
+        cookie: the cookie's settings (safe by default: ``__Host-``,
+            ``Secure``, ``HttpOnly``, ``SameSite=Lax``, ``Path=/``).
+        trusted_origins: other origins whose pages may send state-changing
+            requests with the cookie (``https://app.example.com``).
+        csrf: refuse cross-site state-changing requests that carry the
+            cookie (default True; see SECURITY.md before turning it off).
+        login_url: where ``required`` sends a browser without a session (a
+            GET accepting HTML: 303 to ``login_url?next=<path>``); anything
+            else, and everything when None, gets a 401.
+        label: the device label of a login from its User-Agent.
+
+    Raises:
+        ConfigurationError: for an invalid setting.
+    """
+
+    def __init__(
+        self,
+        store: AsyncSessions[U, M],
+        *,
+        transport: Transport = "cookie",
+        cookie: CookieSettings | None = None,
+        trusted_origins: Collection[str] = (),
+        csrf: bool = True,
+        login_url: str | None = None,
+        label: Callable[[str | None], str] = device_label,
+    ) -> None:
+        if not callable(getattr(store, "get_session", None)):
+            raise ConfigurationError("store", "must be an asyncio store (AsyncSessions)")
+        self.settings = WebSettings(
+            transport=transport,
+            cookie=cookie if cookie is not None else CookieSettings(),
+            trusted_origins=trusted_origins,
+            csrf=csrf,
+            login_url=login_url,
+            label=label,
+        )
+        self.store = store
+        self._flows: AsyncFlows[U, M] = AsyncFlows(store, self.settings)
+
+    def __repr__(self) -> str:
+        return f"SessionAuth(store={self.store!r}, transport={self.settings.transport!r})"
+
+    @property
+    def middleware(self) -> Middleware:
+        """The middleware to add: ``FastAPI(middleware=[auth.middleware])``
+        or ``Starlette(middleware=[...])``."""
+        return Middleware(SessionMiddleware, auth=self)
+
+    def _state(self, request: Request) -> RequestState[U, M]:
+        state: RequestState[U, M] | None = request.scope.get(STATE)
+        if state is None:
+            raise ConfigurationError(
+                "middleware", "the app has no SessionMiddleware: add auth.middleware to it"
+            )
+        return state
+
+    def _not_logged_in(self, request: Request) -> HTTPException:
+        query = request.url.query
+        target = request.url.path + (f"?{query}" if query else "")
+        location = self.settings.login_redirect(
+            request.method, request.headers.get("accept"), target
+        )
+        if location is not None:
+            return HTTPException(303, headers={"Location": location})
+        return HTTPException(
+            401, "not logged in", headers={"WWW-Authenticate": self.settings.challenge()}
+        )
+
+    # -- dependencies --------------------------------------------------------
+
+    async def optional(self, request: Request) -> Session[U, M] | None:
+        """The request's live session, or None (a FastAPI dependency:
+        ``Depends(auth.optional)``)."""
+        return await self._flows.current(self._state(request))
+
+    async def required(self, request: Request) -> Session[U, M]:
+        """The request's live session (``Depends(auth.required)``).
+
+        Raises:
+            HTTPException: 401 with ``WWW-Authenticate``, or a 303 to
+                ``login_url`` for a browser's page request when it is set.
+        """
+        try:
+            return await self._flows.required(self._state(request))
+        except NotLoggedIn:
+            raise self._not_logged_in(request) from None
+
+    # -- flows ---------------------------------------------------------------
+
+    async def login(
+        self, request: Request, *, user_id: U, meta: M, label: str | None = None
+    ) -> SessionId:
+        """Log ``user_id`` in on this request: the session the request
+        carried ends (fixation defence), a new one starts, and its cookie is
+        sent. Returns the SessionId (for bearer clients, to hand over).
+
+        Raises:
+            HTTPException: 403 for a login posted from another site.
+            InvalidSessionDataError, LimitExceededError: bad user id, label
+                or meta; nothing changed.
+            SessionBackendError: the store failed.
+        """
+        try:
+            return await self._flows.login(
+                self._state(request),
+                user_id=user_id,
+                meta=meta,
+                label=label,
+                user_agent=request.headers.get("user-agent"),
+            )
+        except CrossSiteRefused as err:
+            raise HTTPException(403, f"Forbidden: {err.reason}") from None
+
+    async def logout(self, request: Request) -> bool:
+        """End the request's session and clear the cookie; True if a live
+        session ended."""
+        return await self._flows.logout(self._state(request))
+
+    async def logout_everywhere(self, request: Request) -> int:
+        """End every other session of the user; how many ended.
+
+        Raises:
+            HTTPException: 401 (or 303 to ``login_url``) without a session.
+        """
+        try:
+            return await self._flows.logout_everywhere(self._state(request))
+        except NotLoggedIn:
+            raise self._not_logged_in(request) from None
+
+    async def devices(self, request: Request) -> list[Session[U, M]]:
+        """The user's sessions, most recently used first.
+
+        Raises:
+            HTTPException: 401 (or 303 to ``login_url``) without a session.
+        """
+        try:
+            return await self._flows.devices(self._state(request))
+        except NotLoggedIn:
+            raise self._not_logged_in(request) from None
+
+    async def revoke(self, request: Request, key: str) -> bool:
+        """End the user's session ``key`` (another user's key counts as
+        unknown); True if a live session ended.
+
+        Raises:
+            HTTPException: 401 (or 303 to ``login_url``) without a session.
+        """
+        try:
+            return await self._flows.revoke(self._state(request), key)
+        except NotLoggedIn:
+            raise self._not_logged_in(request) from None
+
+    async def rotate(self, request: Request) -> SessionId | None:
+        """A new secret for the request's session (after a privilege
+        change), sent as the new cookie; None if there is no session."""
+        return await self._flows.rotate(self._state(request))
+
+    # -- the account app -----------------------------------------------------
+
+    def account_app(self, *, after_logout: str = "/") -> Starlette:
+        """A small app to mount (``app.mount("/account", auth.account_app())``):
+
+        - ``GET /devices``: the "Your devices" page (HTML);
+        - ``POST /devices/{key}/revoke``: revoke one of the user's devices;
+        - ``POST /logout-everywhere``: every device but this one;
+        - ``POST /logout``: this device, then a 303 to ``after_logout``.
+
+        The forms post to the same origin, so they pass the cross-site check.
+        """
+
+        def base(request: Request) -> str:
+            return str(request.scope.get("root_path", "")).rstrip("/")
+
+        async def page(request: Request) -> Response:
+            session = await self.required(request)
+            devices = await self.devices(request)
+            html = devices_page(devices, current_key=session.key, base=base(request))
+            return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+        async def revoke(request: Request) -> Response:
+            await self.revoke(request, request.path_params["key"])
+            return RedirectResponse(f"{base(request)}/devices", status_code=303)
+
+        async def everywhere(request: Request) -> Response:
+            await self.logout_everywhere(request)
+            return RedirectResponse(f"{base(request)}/devices", status_code=303)
+
+        async def logout(request: Request) -> Response:
+            await self.logout(request)
+            return RedirectResponse(after_logout, status_code=303)
+
+        return Starlette(
+            routes=[
+                Route("/devices", page, methods=["GET"]),
+                Route("/devices/{key}/revoke", revoke, methods=["POST"]),
+                Route("/logout-everywhere", everywhere, methods=["POST"]),
+                Route("/logout", logout, methods=["POST"]),
+            ]
+        )

@@ -1,0 +1,45 @@
+"""The framework-neutral parts of the web integrations: the session cookie,
+the cross-site check, device labels, the devices page, and the request flows
+(login, logout, log out everywhere, revoke, rotate) on any store.
+
+``authsessions.starlette`` (FastAPI, Starlette) and ``authsessions.flask``
+are built on these; an integration for another framework (Django, a plain
+ASGI or WSGI app) needs only them: read a request into a
+:class:`RequestState` with :meth:`WebSettings.read`, refuse it if
+:meth:`WebSettings.blocks`, run the flows, and send ``state.set_cookie``.
+"""
+
+from ._async import AsyncFlows
+from ._cookies import CookieSettings, SameSite, is_loopback
+from ._csrf import SAFE_METHODS, origin_of, origin_refusal
+from ._labels import device_label
+from ._page import device_dicts, devices_page
+from ._request import (
+    CrossSiteRefused,
+    NotLoggedIn,
+    RequestState,
+    Source,
+    Transport,
+    WebSettings,
+)
+from ._sync import Flows
+
+__all__ = [
+    "AsyncFlows",
+    "CookieSettings",
+    "CrossSiteRefused",
+    "Flows",
+    "NotLoggedIn",
+    "RequestState",
+    "SAFE_METHODS",
+    "SameSite",
+    "Source",
+    "Transport",
+    "WebSettings",
+    "device_dicts",
+    "device_label",
+    "devices_page",
+    "is_loopback",
+    "origin_of",
+    "origin_refusal",
+]

@@ -1,0 +1,153 @@
+"""What a request does with its session, for asyncio stores: the source of
+truth for the sync twin. The integrations hand these flows a RequestState
+and turn NotLoggedIn and CrossSiteRefused into responses."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from authsessions.kit import AsyncSessions, Session, SessionId, SessionPolicy, is_session_key
+
+from ._request import CrossSiteRefused, NotLoggedIn, RequestState, WebSettings
+
+U = TypeVar("U")
+M = TypeVar("M")
+
+
+class AsyncFlows(Generic[U, M]):
+    """Login, logout, log out everywhere, revoke and rotate, on one store;
+    each keeps the request's state and cookie in step."""
+
+    def __init__(self, store: AsyncSessions[U, M], settings: WebSettings) -> None:
+        self.store = store
+        self.settings = settings
+        lifetime = settings.cookie.max_age
+        policy = getattr(store, "policy", None)
+        if lifetime is None and isinstance(policy, SessionPolicy):
+            lifetime = policy.absolute_ttl
+        self.max_age = None if lifetime is None else int(lifetime.total_seconds())
+
+    def _set_cookie(self, state: RequestState[U, M], session_id: SessionId) -> None:
+        if self.settings.uses_cookie:
+            state.set_cookie = self.settings.cookie.header(session_id, state.host, self.max_age)
+
+    def _clear_cookie(self, state: RequestState[U, M]) -> None:
+        if self.settings.uses_cookie:
+            state.set_cookie = self.settings.cookie.clearing_header(state.host)
+
+    def _forget(self, state: RequestState[U, M]) -> None:
+        state.presented, state.source, state.loaded, state.session = None, None, True, None
+
+    async def current(self, state: RequestState[U, M]) -> Session[U, M] | None:
+        """The request's live session (one store read, then cached); a
+        cookie that names no live session is cleared."""
+        if not state.loaded:
+            state.loaded = True
+            if state.presented is not None:
+                state.session = await self.store.get_session(state.presented)
+                if state.session is None and state.source == "cookie":
+                    self._clear_cookie(state)
+        return state.session
+
+    async def required(self, state: RequestState[U, M]) -> Session[U, M]:
+        """The request's live session.
+
+        Raises:
+            NotLoggedIn: there is none.
+        """
+        session = await self.current(state)
+        if session is None:
+            raise NotLoggedIn
+        return session
+
+    async def login(
+        self,
+        state: RequestState[U, M],
+        *,
+        user_id: U,
+        meta: M,
+        label: str | None,
+        user_agent: str | None,
+    ) -> SessionId:
+        """End the session the request carries (fixation defence), create a
+        new one and send its cookie.
+
+        Raises:
+            CrossSiteRefused: the login comes from another site (login CSRF).
+            InvalidSessionDataError, LimitExceededError: bad user id, label
+                or meta; nothing changed.
+            SessionBackendError: the store failed.
+        """
+        if state.refusal is not None:
+            raise CrossSiteRefused(state.refusal)
+        chosen = self.settings.label(user_agent) if label is None else label
+        if state.presented is not None:
+            await self.store.destroy_session(state.presented)
+            self._forget(state)
+        session_id = await self.store.create_session(user_id=user_id, label=chosen, meta=meta)
+        state.presented, state.loaded, state.session = session_id, False, None
+        state.source = "cookie" if self.settings.uses_cookie else "bearer"
+        self._set_cookie(state, session_id)
+        return session_id
+
+    async def logout(self, state: RequestState[U, M]) -> bool:
+        """End the request's session and clear its cookie; True if a live
+        session ended."""
+        ended = False
+        if state.presented is not None:
+            ended = await self.store.destroy_session(state.presented)
+        self._forget(state)
+        self._clear_cookie(state)
+        return ended
+
+    async def logout_everywhere(self, state: RequestState[U, M]) -> int:
+        """End every other session of the request's user; how many ended.
+
+        Raises:
+            NotLoggedIn: the request has no live session.
+        """
+        session = await self.required(state)
+        return await self.store.destroy_sessions_for_user(session.user_id, keep=state.presented)
+
+    async def devices(self, state: RequestState[U, M]) -> list[Session[U, M]]:
+        """The request's user's sessions, most recently used first.
+
+        Raises:
+            NotLoggedIn: the request has no live session.
+        """
+        session = await self.required(state)
+        return list(await self.store.get_sessions_for_user(session.user_id))
+
+    async def revoke(self, state: RequestState[U, M], key: str) -> bool:
+        """End the session ``key`` if it belongs to the request's user (a
+        key of another user's session is treated as unknown); the current
+        key is a logout. True if a live session ended.
+
+        Raises:
+            NotLoggedIn: the request has no live session.
+        """
+        session = await self.required(state)
+        if not isinstance(key, str) or not is_session_key(key):
+            return False
+        if key == session.key:
+            return await self.logout(state)
+        target: Any = await self.store.get_session_by_key(key)
+        if target is None or target.user_id != session.user_id:
+            return False
+        return await self.store.destroy_session(target)
+
+    async def rotate(self, state: RequestState[U, M]) -> SessionId | None:
+        """Give the request's session a new secret (after a privilege
+        change) and send the new cookie; None (and the cookie cleared) if
+        there is no live session."""
+        if state.presented is None:
+            return None
+        new = await self.store.rotate_session(state.presented)
+        if new is None:
+            self._forget(state)
+            self._clear_cookie(state)
+            return None
+        state.presented, state.loaded, state.session = new, False, None
+        if state.source == "cookie":
+            self._set_cookie(state, new)
+        return new

@@ -1,0 +1,154 @@
+"""What the integrations share: how a request presents its session, the
+per-request state, and the settings every integration takes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any, Generic, Literal, TypeVar
+from urllib.parse import quote
+
+import attrs
+
+from authsessions import SessionUtils
+from authsessions.kit import AuthSessionsError, ConfigurationError, Session, SessionId
+
+from ._cookies import CookieSettings, check_bool
+from ._csrf import origin_refusal
+from ._labels import device_label
+
+U = TypeVar("U")
+M = TypeVar("M")
+
+Transport = Literal["cookie", "bearer", "both"]
+Source = Literal["cookie", "bearer"]
+Header = Callable[[str], str | None]
+
+
+class NotLoggedIn(AuthSessionsError):
+    """The request has no live session (an integration answers 401, or
+    redirects to the login page)."""
+
+    def __init__(self) -> None:
+        super().__init__("the request has no live session")
+
+
+class CrossSiteRefused(AuthSessionsError):
+    """A request from another site tried to act with the session cookie,
+    or to log in (an integration answers 403).
+
+    Attributes:
+        reason: which check refused it.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"cross-site request refused: {reason}")
+
+
+@attrs.define
+class RequestState(Generic[U, M]):
+    """One request's session, found lazily; the cookie to send back.
+
+    ``presented`` is the SessionId the request carried (never in the repr);
+    ``source`` where it came from; ``refusal`` why this request, if it
+    changes state, comes from another site (None: it does not)."""
+
+    presented: SessionId | None = attrs.field(repr=False)
+    source: Source | None
+    host: str
+    refusal: str | None
+    loaded: bool = False
+    session: Session[U, M] | None = None
+    set_cookie: str | None = attrs.field(default=None, repr=False)
+
+
+def _check_transport(_: object, __: object, value: Any) -> None:
+    if value not in ("cookie", "bearer", "both"):
+        raise ConfigurationError("transport", "must be 'cookie', 'bearer' or 'both'")
+
+
+def _check_cookie(_: object, __: object, value: Any) -> None:
+    if not isinstance(value, CookieSettings):
+        raise ConfigurationError("cookie", "must be a CookieSettings")
+
+
+def _check_login_url(_: object, __: object, value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or not value.startswith("/")):
+        raise ConfigurationError("login_url", "must be a local path such as '/login', or None")
+
+
+def _check_label(_: object, __: object, value: Any) -> None:
+    if not callable(value):
+        raise ConfigurationError("label", "must be a callable from a User-Agent to a str")
+
+
+def _origins(values: Collection[str]) -> frozenset[str]:
+    if isinstance(values, str):
+        raise ConfigurationError("trusted_origins", "must be a collection of origins, not a str")
+    origins = set()
+    for value in values:
+        if not isinstance(value, str) or "://" not in value or value.rstrip("/").count("/") > 2:
+            raise ConfigurationError("trusted_origins", f"{value!r} is not scheme://host[:port]")
+        origins.add(value.lower().rstrip("/"))
+    return frozenset(origins)
+
+
+@attrs.frozen
+class WebSettings:
+    """The settings every integration takes (see their ``SessionAuth``).
+
+    Raises:
+        ConfigurationError: for an invalid setting.
+    """
+
+    transport: Transport = attrs.field(default="cookie", validator=_check_transport)
+    cookie: CookieSettings = attrs.field(factory=CookieSettings, validator=_check_cookie)
+    trusted_origins: frozenset[str] = attrs.field(default=frozenset(), converter=_origins)
+    csrf: bool = attrs.field(default=True, validator=check_bool("csrf"))
+    login_url: str | None = attrs.field(default=None, validator=_check_login_url)
+    label: Callable[[str | None], str] = attrs.field(default=device_label, validator=_check_label)
+
+    @property
+    def uses_cookie(self) -> bool:
+        return self.transport != "bearer"
+
+    def read(
+        self, method: str, header: Header, own_origin: str, host: str
+    ) -> RequestState[Any, Any]:
+        """The state of a new request: the SessionId it presents (the
+        Authorization header first, with transport "both") and whether it
+        is cross-site."""
+        presented: SessionId | None = None
+        source: Source | None = None
+        if self.transport != "cookie":
+            presented = SessionUtils.get_session_id_from_auth_token(header("authorization"))
+            source = "bearer" if presented is not None else None
+        if presented is None and self.uses_cookie:
+            presented = self.cookie.read(header("cookie"), host)
+            source = "cookie" if presented is not None else None
+        refusal = (
+            origin_refusal(method, header, own_origin, self.trusted_origins) if self.csrf else None
+        )
+        return RequestState(presented, source, host, refusal)
+
+    def blocks(self, state: RequestState[Any, Any]) -> bool:
+        """Whether the request must be refused before it runs: it changes
+        state, comes from another site, and carries the session cookie."""
+        return state.refusal is not None and state.source == "cookie"
+
+    def login_redirect(self, method: str, accept: str | None, target: str) -> str | None:
+        """Where to send a request without a session: ``login_url`` with
+        ``?next=<target>`` for a browser navigating (GET or HEAD accepting
+        HTML); None (answer 401) for anything else, such as an API call."""
+        if self.login_url is None or method.upper() not in ("GET", "HEAD"):
+            return None
+        if "text/html" not in (accept or ""):
+            return None
+        separator = "&" if "?" in self.login_url else "?"
+        return f"{self.login_url}{separator}next={quote(target)}"
+
+    def challenge(self) -> str:
+        """The ``WWW-Authenticate`` value of a 401."""
+        if self.transport == "cookie":
+            return f'Cookie name="{self.cookie.name}"'
+        return "Bearer"

@@ -1,0 +1,167 @@
+"""A real browser (headless Chromium through Selenium and chromedriver) and
+the example apps served on loopback by real servers: uvicorn for FastAPI,
+Werkzeug for Flask.
+
+Chromium comes from the system (``apt-get install chromium
+chromium-driver``; no browser download works on our machines), found on
+PATH or through $CHROMIUM and $CHROMEDRIVER. Under CI a missing browser
+fails the run instead of skipping (``.ci/run`` installs it)."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from contract_tests._provision import free_port, wait_until
+
+
+def _find(env: str, names: tuple[str, ...]) -> str | None:
+    given = os.environ.get(env)
+    if given:
+        return given
+    return next((path for name in names if (path := shutil.which(name))), None)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> tuple[str, str]:
+    """(browser, driver) paths."""
+    browser = _find("CHROMIUM", ("chromium", "chromium-browser", "google-chrome"))
+    driver = _find("CHROMEDRIVER", ("chromedriver",))
+    if browser is None or driver is None:
+        missing = "chromium" if browser is None else "chromedriver"
+        message = f"no {missing}: apt-get install chromium chromium-driver"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (CI is set: the browser tests must run)")
+        pytest.skip(message)
+    return browser, driver
+
+
+@pytest.fixture
+def browser(chromium: tuple[str, str]) -> Iterator[Callable[[], Any]]:
+    """Start isolated browser profiles (each its own cookie jar); all quit
+    after the test."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    started: list[Any] = []
+    profiles: list[str] = []
+
+    def start() -> Any:
+        profile = tempfile.mkdtemp(prefix="authsessions-chromium-")
+        profiles.append(profile)
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium[0]
+        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                         "--disable-gpu", f"--user-data-dir={profile}",
+                         "--window-size=1000,460", "--no-first-run"):  # fmt: skip
+            options.add_argument(argument)
+        driver = webdriver.Chrome(service=Service(chromium[1]), options=options)
+        driver.set_page_load_timeout(30)
+        started.append(driver)
+        return driver
+
+    yield start
+    for driver in started:
+        driver.quit()
+    for profile in profiles:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+class Served:
+    """An app served on 127.0.0.1 in a thread; ``url`` names it "localhost"."""
+
+    def __init__(self, port: int, stop: Callable[[], None]) -> None:
+        self.port = port
+        self.url = f"http://localhost:{port}"
+        self.stop = stop
+
+
+def serve_asgi(app: Any) -> Served:
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    if not wait_until(lambda: server.started, timeout=20):
+        raise RuntimeError("uvicorn did not start")
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(10)
+
+    return Served(port, stop)
+
+
+def serve_wsgi(app: Any) -> Served:
+    from werkzeug.serving import make_server
+
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        thread.join(10)
+
+    return Served(port, stop)
+
+
+@pytest.fixture(params=["fastapi", "flask"])
+def example(request: pytest.FixtureRequest) -> Iterator[Served]:
+    """An example app on a fresh in-memory store, served for real."""
+    if request.param == "fastapi":
+        from authsessions import AsyncInMemorySessions
+        from examples.fastapi_app import create_app as fastapi_app
+
+        served = serve_asgi(fastapi_app(AsyncInMemorySessions()))
+    else:
+        from authsessions import InMemorySessions
+        from examples.flask_app import create_app as flask_app
+
+        served = serve_wsgi(flask_app(InMemorySessions()))
+    yield served
+    served.stop()
+
+
+@pytest.fixture
+def attacker() -> Iterator[Callable[[str, str], str]]:
+    """Serve a page that auto-submits a form POST to a victim URL, from a
+    host of our choice ("localhost": the same site on another port;
+    "127.0.0.1": another site). Returns the page's URL."""
+    pages: dict[str, bytes] = {}
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            body = pages.get(self.path, b"")
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def page(host: str, target: str) -> str:
+        path = f"/attack{len(pages)}"
+        pages[path] = (
+            f'<!doctype html><form id="f" method="post" action="{target}">'
+            '<input type="hidden" name="x" value="1"></form>'
+            "<script>document.getElementById('f').submit()</script>"
+        ).encode()
+        return f"http://{host}:{server.server_address[1]}{path}"
+
+    yield page
+    server.shutdown()

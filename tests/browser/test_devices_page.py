@@ -1,0 +1,144 @@
+"""The examples' "Your devices" page in headless Chromium: two isolated
+browser profiles, revocation, log out everywhere else, the cookie as the
+browser stored it, and cross-site form posts refused."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import Served
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(driver: Any, app: Served, user: str = "alice", password: str = "wonderland") -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{app.url}/login")
+    driver.find_element(By.NAME, "username").send_keys(user)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(driver, lambda: driver.current_url.endswith("/account/devices"))
+
+
+def wait_for(driver: Any, condition: Callable[[], bool], timeout: float = 10) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout).until(lambda _: condition())
+
+
+def devices(driver: Any) -> list[tuple[str, str]]:
+    """(key, last cell text) of each row of the devices page."""
+    from selenium.webdriver.common.by import By
+
+    rows = driver.find_elements(By.CSS_SELECTOR, "tbody tr")
+    return [(r.get_attribute("data-key"), r.find_elements(By.TAG_NAME, "td")[-1].text)
+            for r in rows]  # fmt: skip
+
+
+def this_device(driver: Any) -> str:
+    (key,) = [key for key, action in devices(driver) if action == "this device"]
+    return key
+
+
+def test_two_profiles_see_each_other_and_a_revoked_one_is_logged_out(
+    example: Served, browser: Callable[[], Any], tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    laptop, phone = browser(), browser()
+    log_in(laptop, example)
+    log_in(phone, example)
+    laptop.refresh()
+    assert len(devices(laptop)) == len(devices(phone)) == 2
+    laptop_key, phone_key = this_device(laptop), this_device(phone)
+    assert laptop_key != phone_key
+    assert laptop.find_element(By.CSS_SELECTOR, "td.label").text == "Chrome on Linux"
+    save_screenshot(laptop, tmp_path)
+
+    row = laptop.find_element(By.CSS_SELECTOR, f'tr[data-key="{phone_key}"]')
+    row.find_element(By.NAME, "revoke").click()
+    wait_for(laptop, lambda: len(devices(laptop)) == 1)
+    assert this_device(laptop) == laptop_key
+
+    phone.refresh()  # its next request
+    wait_for(phone, lambda: "/login" in phone.current_url)
+    assert phone.find_element(By.NAME, "username")
+
+
+def test_log_out_everywhere_else_keeps_this_device(
+    example: Served, browser: Callable[[], Any]
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    laptop, phone, tablet = browser(), browser(), browser()
+    for driver in (laptop, phone, tablet):
+        log_in(driver, example)
+    laptop.refresh()
+    assert len(devices(laptop)) == 3
+    laptop.find_element(By.NAME, "logout-everywhere").click()
+    wait_for(laptop, lambda: len(devices(laptop)) == 1)
+    for driver in (phone, tablet):
+        driver.refresh()
+        wait_for(driver, lambda d=driver: "/login" in d.current_url)
+    laptop.find_element(By.NAME, "logout").click()
+    wait_for(laptop, lambda: "/login" in laptop.current_url)
+    assert laptop.get_cookies() == []
+
+
+def test_the_cookie_as_the_browser_stored_it(example: Served, browser: Callable[[], Any]) -> None:
+    driver = browser()
+    log_in(driver, example)
+    (cookie,) = driver.get_cookies()
+    assert cookie["name"] == "__Host-session"
+    assert cookie["httpOnly"] is True and cookie["secure"] is True
+    assert cookie["sameSite"] == "Lax" and cookie["path"] == "/"
+    assert cookie["domain"] == "localhost"  # host-only: no Domain attribute
+    days = (cookie["expiry"] - time.time()) / 86400
+    assert 29.9 < days <= 30
+    assert driver.execute_script("return document.cookie") == ""  # HttpOnly
+
+
+@pytest.mark.parametrize("attacker_host", ["localhost", "127.0.0.1"],
+                         ids=["same-site-other-port", "cross-site"])  # fmt: skip
+def test_a_form_posted_from_another_origin_is_refused(
+    example: Served,
+    browser: Callable[[], Any],
+    attacker: Callable[[str, str], str],
+    attacker_host: str,
+) -> None:
+    victim, other = browser(), browser()
+    log_in(victim, example)
+    log_in(other, example)
+    # the victim visits a page of another origin that posts a form to us
+    victim.get(attacker(attacker_host, f"{example.url}/account/logout-everywhere"))
+    wait_for(victim, lambda: victim.current_url.startswith(example.url))
+    body = victim.page_source
+    if attacker_host == "localhost":
+        # same site: SameSite=Lax sends the cookie, the cross-site check refuses
+        assert "Forbidden" in body and "same-site" in body
+    else:
+        # another site: the browser withholds the Lax cookie, so no session acts
+        assert "Forbidden" not in body
+    other.refresh()
+    assert other.current_url.endswith("/account/devices")  # still logged in
+    victim.get(f"{example.url}/account/devices")
+    assert len(devices(victim)) == 2  # and so is the victim
+
+
+def save_screenshot(driver: Any, where: Path) -> None:
+    """The devices page as the browser shows it; also copied to
+    $AUTHSESSIONS_SCREENSHOT_DIR when set (the README's picture)."""
+    path = where / "devices-page.png"
+    driver.save_screenshot(str(path))
+    assert path.stat().st_size > 5_000
+    target = os.environ.get("AUTHSESSIONS_SCREENSHOT_DIR")
+    if target:
+        shutil.copy(path, Path(target) / "devices-page.png")

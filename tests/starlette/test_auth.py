@@ -1,0 +1,127 @@
+"""authsessions.starlette over HTTP: the shared journeys, then what is
+Starlette's own (dependencies in FastAPI, the middleware's absence, the
+login redirect, the asyncio stores)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+from starlette.testclient import TestClient
+
+from authsessions import AsyncInMemorySessions, ConfigurationError
+from authsessions.starlette import CookieSettings, SessionAuth
+from tests.web.journeys import BASE, JOURNEYS, SAME_ORIGIN, session_json
+
+
+def make_app(store: Any = None, **options: Any) -> tuple[Starlette, SessionAuth[Any, Any]]:
+    auth: SessionAuth[str, dict[str, Any]] = SessionAuth(
+        store if store is not None else AsyncInMemorySessions(), transport="both", **options
+    )
+
+    async def login(request: Request) -> JSONResponse:
+        form = await request.form()
+        token = await auth.login(request, user_id=str(form["user"]), meta={})
+        return JSONResponse({"token": token})
+
+    async def me(request: Request) -> JSONResponse:
+        return JSONResponse(session_json(await auth.required(request)))
+
+    async def maybe(request: Request) -> JSONResponse:
+        session = await auth.optional(request)
+        return JSONResponse({"user": session.user_id if session else None})
+
+    async def rotate(request: Request) -> JSONResponse:
+        return JSONResponse({"rotated": await auth.rotate(request) is not None})
+
+    async def logout(request: Request) -> JSONResponse:
+        return JSONResponse({"ended": await auth.logout(request)})
+
+    async def everywhere(request: Request) -> JSONResponse:
+        return JSONResponse({"ended": await auth.logout_everywhere(request)})
+
+    async def revoke(request: Request) -> JSONResponse:
+        return JSONResponse({"ended": await auth.revoke(request, request.path_params["key"])})
+
+    app = Starlette(
+        routes=[
+            Route("/login", login, methods=["POST"]),
+            Route("/me", me),
+            Route("/maybe", maybe),
+            Route("/rotate", rotate, methods=["POST"]),
+            Route("/logout", logout, methods=["POST"]),
+            Route("/everywhere", everywhere, methods=["POST"]),
+            Route("/revoke/{key}", revoke, methods=["POST"]),
+            Mount("/account", auth.account_app()),
+        ],
+        middleware=[auth.middleware],
+    )
+    return app, auth
+
+
+@pytest.fixture
+def client() -> Callable[..., httpx.Client]:
+    app, _ = make_app()
+    return lambda: TestClient(app, base_url=BASE, follow_redirects=False)
+
+
+@pytest.mark.parametrize("journey", JOURNEYS, ids=lambda j: j.__name__)
+def test_journey(journey: Callable[..., None], client: Callable[..., httpx.Client]) -> None:
+    journey(client)
+
+
+def test_login_url_redirects_browsers_and_keeps_where_they_were_going() -> None:
+    app, _ = make_app(login_url="/login")
+    with TestClient(app, base_url=BASE, follow_redirects=False) as http:
+        response = http.get("/account/devices?tab=1", headers={"Accept": "text/html"})
+        assert response.status_code == 303
+        assert response.headers["location"] == "/login?next=/account/devices%3Ftab%3D1"
+        assert http.get("/account/devices").status_code == 401  # not a browser: 401
+        assert http.post("/everywhere", headers=SAME_ORIGIN).status_code == 401
+
+
+def test_without_the_middleware_the_error_says_what_to_add() -> None:
+    auth: SessionAuth[str, dict[str, Any]] = SessionAuth(AsyncInMemorySessions())
+
+    async def me(request: Request) -> JSONResponse:
+        await auth.optional(request)
+        return JSONResponse({})
+
+    app = Starlette(routes=[Route("/me", me)])
+    with TestClient(app, base_url=BASE) as http, pytest.raises(ConfigurationError) as info:
+        http.get("/me")
+    assert "auth.middleware" in str(info.value)
+
+
+def test_plain_http_on_localhost_gets_an_unprefixed_cookie_when_asked() -> None:
+    app, _ = make_app(cookie=CookieSettings(secure=False))
+    with TestClient(app, base_url="http://localhost:8000") as http:
+        origin = {"Origin": "http://localhost:8000"}
+        response = http.post("/login", data={"user": "ann"}, headers=origin)
+        assert response.headers["set-cookie"].startswith("session=")
+        assert "Secure" not in response.headers["set-cookie"]
+        assert http.get("/me").status_code == 200
+
+
+def test_bad_settings_and_stores_are_configuration_errors() -> None:
+    for bad in ({"transport": "header"}, {"trusted_origins": "https://x.test"},
+                {"trusted_origins": ["x.test"]}, {"login_url": "https://evil.test/login"},
+                {"csrf": 1}, {"label": "laptop"}):  # fmt: skip
+        with pytest.raises(ConfigurationError):
+            SessionAuth(AsyncInMemorySessions(), **bad)
+    with pytest.raises(ConfigurationError):
+        SessionAuth(object())  # type: ignore[arg-type]
+
+
+def test_the_repr_shows_no_secret() -> None:
+    app, auth = make_app()
+    with TestClient(app, base_url=BASE) as http:
+        token = http.post("/login", data={"user": "ann"}, headers=SAME_ORIGIN).json()["token"]
+    assert "SessionAuth(store=AsyncInMemorySessions" in repr(auth)
+    assert token.split(".")[1] not in repr(auth)

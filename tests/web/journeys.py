@@ -1,0 +1,207 @@
+"""The same journeys through both integrations (Starlette and Flask), over
+HTTP with a sync httpx client, against a test app with these routes:
+
+- ``POST /login`` (form ``user``), ``GET /me`` (required), ``GET /maybe``
+  (optional), ``POST /rotate``, ``POST /logout``, ``POST /everywhere``,
+  ``POST /revoke/{key}``;
+- the account pages mounted at ``/account``.
+
+Each test file builds its framework's app and passes a client factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http.cookies import SimpleCookie
+from typing import Any
+
+import httpx
+
+BASE = "https://testserver"
+SAME_ORIGIN = {"Origin": BASE, "Sec-Fetch-Site": "same-origin"}
+CROSS_SITE = {"Origin": "https://evil.test", "Sec-Fetch-Site": "cross-site"}
+SAME_SITE = {"Origin": "https://testserver:8443", "Sec-Fetch-Site": "same-site"}
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+Client = Callable[..., httpx.Client]
+
+
+def set_cookie(response: httpx.Response) -> SimpleCookie:
+    jar: SimpleCookie = SimpleCookie()
+    for header in response.headers.get_list("set-cookie"):
+        jar.load(header)
+    return jar
+
+
+def login(http: httpx.Client, user: str = "alice", **headers: str) -> httpx.Response:
+    return http.post("/login", data={"user": user}, headers={**SAME_ORIGIN, **headers})
+
+
+def me(http: httpx.Client) -> int:
+    return http.get("/me").status_code
+
+
+def me_with(client: Client, session_id: str) -> int:
+    """/me from a fresh client presenting only ``session_id`` as its cookie."""
+    with client() as fresh:
+        return fresh.get("/me", headers={"Cookie": f"__Host-session={session_id}"}).status_code
+
+
+def the_cookie_has_the_safe_flags(client: Client) -> None:
+    with client() as http:
+        response = login(http, **{"User-Agent": FIREFOX})
+        assert response.status_code == 200, response.text
+        jar = set_cookie(response)
+        morsel = jar["__Host-session"]
+        assert morsel["httponly"] and morsel["secure"] and morsel["path"] == "/"
+        assert morsel["samesite"] == "Lax" and morsel["max-age"] == str(30 * 86400)
+        assert not morsel["domain"]
+        assert response.headers["cache-control"] == "no-store"
+        assert http.get("/me").json()["label"] == "Firefox on Linux"
+
+
+def login_ends_the_session_the_request_carried(client: Client) -> None:
+    with client() as http:
+        login(http)
+        first = http.cookies["__Host-session"]
+        login(http, "bob")
+        assert http.get("/me").json()["user"] == "bob"
+        assert me_with(client, first) == 401  # the earlier session is gone, not just replaced
+
+
+def required_and_optional(client: Client) -> None:
+    with client() as http:
+        response = http.get("/me")
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert http.get("/maybe").json() == {"user": None}
+        login(http)
+        assert http.get("/maybe").json() == {"user": "alice"}
+
+
+def a_dead_cookie_is_cleared(client: Client) -> None:
+    with client() as http:
+        login(http)
+        sid = http.cookies["__Host-session"]
+        with client() as other:
+            cookie = {"Cookie": f"__Host-session={sid}", **SAME_ORIGIN}
+            assert other.post("/logout", headers=cookie).status_code == 200
+        response = http.get("/me")
+        assert response.status_code == 401
+        assert set_cookie(response)["__Host-session"]["max-age"] == "0"
+        assert "__Host-session" not in http.cookies
+
+
+def logout_everywhere_keeps_this_device(client: Client) -> None:
+    with client() as laptop, client() as phone, client() as tablet:
+        for http in (laptop, phone, tablet):
+            login(http)
+        assert laptop.post("/everywhere", headers=SAME_ORIGIN).json() == {"ended": 2}
+        assert (me(laptop), me(phone), me(tablet)) == (200, 401, 401)
+
+
+def revoke_only_your_own_devices(client: Client) -> None:
+    with client() as laptop, client() as phone, client() as bob:
+        login(laptop)
+        login(phone)
+        login(bob, "bob")
+        phone_key = phone.get("/me").json()["key"]
+        bob_key = bob.get("/me").json()["key"]
+        assert laptop.post(f"/revoke/{bob_key}", headers=SAME_ORIGIN).json() == {"ended": False}
+        assert me(bob) == 200
+        assert laptop.post(f"/revoke/{phone_key}", headers=SAME_ORIGIN).json() == {"ended": True}
+        assert me(phone) == 401
+        assert laptop.post("/revoke/not-a-key", headers=SAME_ORIGIN).json() == {"ended": False}
+        own = laptop.get("/me").json()["key"]
+        response = laptop.post(f"/revoke/{own}", headers=SAME_ORIGIN)
+        assert response.json() == {"ended": True}
+        assert set_cookie(response)["__Host-session"]["max-age"] == "0"
+
+
+def rotation_updates_the_cookie(client: Client) -> None:
+    with client() as http:
+        login(http)
+        old = http.cookies["__Host-session"]
+        key = http.get("/me").json()["key"]
+        response = http.post("/rotate", headers=SAME_ORIGIN)
+        new = http.cookies["__Host-session"]
+        assert response.status_code == 200 and new != old
+        assert http.get("/me").json()["key"] == key
+        assert me_with(client, old) == 401
+
+
+def cross_site_requests_with_the_cookie_are_refused(client: Client) -> None:
+    with client() as http:
+        login(http)
+        with client() as other:
+            login(other)
+        for headers in (CROSS_SITE, SAME_SITE, {"Origin": "null"}):
+            response = http.post("/everywhere", headers=headers)
+            assert response.status_code == 403, headers
+            assert "session" not in response.text.lower() or "Forbidden" in response.text
+        with client() as other_device:
+            login(other_device)
+            assert me(other_device) == 200  # nothing was logged out
+        assert http.post("/everywhere", headers=SAME_ORIGIN).status_code == 200
+        # safe methods and requests with no browser headers pass
+        assert http.get("/me", headers=CROSS_SITE).status_code == 200
+        assert http.post("/rotate").status_code == 200
+
+
+def a_cross_site_login_is_refused(client: Client) -> None:
+    with client() as http:
+        response = http.post("/login", data={"user": "mallory"}, headers=CROSS_SITE)
+        assert response.status_code == 403
+        assert "__Host-session" not in http.cookies
+
+
+def bearer_requests_skip_the_cross_site_check(client: Client) -> None:
+    with client() as http:
+        token = login(http).json()["token"]
+    with client() as api:
+        headers = {"Authorization": f"Bearer {token}", **CROSS_SITE}
+        assert api.get("/me", headers=headers).json()["user"] == "alice"
+        assert api.post("/rotate", headers=headers).status_code == 200
+
+
+def the_account_pages(client: Client) -> None:
+    with client() as laptop, client() as phone:
+        login(laptop, **{"User-Agent": FIREFOX})
+        login(phone, **{"User-Agent": "<script>alert(1)</script>"})
+        page = laptop.get("/account/devices")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        html = page.text
+        assert html.count("<tr data-key=") == 2 and "this device" in html
+        assert "Firefox on Linux" in html and "Unknown device" in html  # labels from agents
+        phone_key = phone.get("/me").json()["key"]
+        assert f'action="/account/devices/{phone_key}/revoke"' in html
+        revoked = laptop.post(f"/account/devices/{phone_key}/revoke", headers=SAME_ORIGIN)
+        assert revoked.status_code == 303 and revoked.headers["location"].endswith(
+            "/account/devices"
+        )
+        assert me(phone) == 401
+        login(phone)
+        everywhere = laptop.post("/account/logout-everywhere", headers=SAME_ORIGIN)
+        assert everywhere.status_code == 303 and me(phone) == 401
+        out = laptop.post("/account/logout", headers=SAME_ORIGIN)
+        assert out.status_code == 303 and out.headers["location"] == "/"
+        assert me(laptop) == 401
+        assert laptop.get("/account/devices").status_code == 401
+
+
+JOURNEYS: list[Callable[[Client], None]] = [
+    the_cookie_has_the_safe_flags,
+    login_ends_the_session_the_request_carried,
+    required_and_optional,
+    a_dead_cookie_is_cleared,
+    logout_everywhere_keeps_this_device,
+    revoke_only_your_own_devices,
+    rotation_updates_the_cookie,
+    cross_site_requests_with_the_cookie_are_refused,
+    a_cross_site_login_is_refused,
+    bearer_requests_skip_the_cross_site_check,
+    the_account_pages,
+]
+
+
+def session_json(session: Any) -> dict[str, Any]:
+    return {"user": session.user_id, "key": session.key, "label": session.label}
