@@ -119,6 +119,25 @@ class SessionList(list[Session[UserId, Meta]], Generic[UserId, Meta]):
         """One :meth:`Session.to_dict` per session."""
         return [session.to_dict() for session in self]
 
+    def to_dataframe(self, *, flatten_meta: bool = True) -> Any:
+        """A pandas DataFrame, one row per session, in listing order.
+
+        Columns: ``key`` and ``label`` (``string``), ``user_id`` (the typed
+        ids, ``object``), ``created_at``, ``last_used_at``, ``expires_at``
+        (``datetime64[..., UTC]``), then the meta: with ``flatten_meta``
+        (default) and dict-shaped meta (attrs classes and dataclasses
+        unstructure to dicts), one ``meta.<field>`` column per field, nested
+        fields as ``meta.<a>.<b>``; otherwise one ``meta`` column of plain
+        values.
+
+        Raises:
+            ImportError: pandas is not installed
+                (``pip install 'authsessions[pandas]'``).
+        """
+        from ._frames import to_dataframe
+
+        return to_dataframe(self, flatten_meta=flatten_meta)
+
     def _repr_html_(self) -> str:
         from ._render import MAX_ROWS, html_table
 

@@ -16,6 +16,7 @@ CORE = {
     "_config",
     "_converter",
     "_errors",
+    "_frames",
     "_headers",
     "_ids",
     "_policy",

@@ -25,6 +25,7 @@ def test_there_are_notebooks() -> None:
         "01-quickstart.ipynb",
         "02-swap-the-store.ipynb",
         "03-implement-a-store.ipynb",
+        "04-explore-sessions.ipynb",
     ]
 
 
