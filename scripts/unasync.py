@@ -97,8 +97,10 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "authsessions/web/_async.py": {
         '"""What a request does with its session, for asyncio stores: the source of\n'
-        "truth for the sync twin.": '"""What a request does with its session, for sync stores (generated from\n'
-        "``_async.py``).",
+        "truth for the sync twin.": (
+            '"""What a request does with its session, for sync stores (generated from\n'
+            "``_async.py``)."
+        ),
     },
 }
 

@@ -141,7 +141,7 @@ def attacker() -> Iterator[Callable[[str, str], str]]:
     pages: dict[str, bytes] = {}
 
     class Page(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:
             body = pages.get(self.path, b"")
             self.send_response(200 if body else 404)
             self.send_header("Content-Type", "text/html")

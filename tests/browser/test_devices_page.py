@@ -43,6 +43,11 @@ def devices(driver: Any) -> list[tuple[str, str]]:
             for r in rows]  # fmt: skip
 
 
+def logged_out(driver: Any) -> None:
+    """Wait until the page is the login page."""
+    wait_for(driver, lambda: "/login" in driver.current_url)
+
+
 def this_device(driver: Any) -> str:
     (key,) = [key for key, action in devices(driver) if action == "this device"]
     return key
@@ -69,7 +74,7 @@ def test_two_profiles_see_each_other_and_a_revoked_one_is_logged_out(
     assert this_device(laptop) == laptop_key
 
     phone.refresh()  # its next request
-    wait_for(phone, lambda: "/login" in phone.current_url)
+    logged_out(phone)
     assert phone.find_element(By.NAME, "username")
 
 
@@ -87,9 +92,9 @@ def test_log_out_everywhere_else_keeps_this_device(
     wait_for(laptop, lambda: len(devices(laptop)) == 1)
     for driver in (phone, tablet):
         driver.refresh()
-        wait_for(driver, lambda d=driver: "/login" in d.current_url)
+        logged_out(driver)
     laptop.find_element(By.NAME, "logout").click()
-    wait_for(laptop, lambda: "/login" in laptop.current_url)
+    logged_out(laptop)
     assert laptop.get_cookies() == []
 
 
