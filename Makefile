@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest soak bench clean
+.PHONY: demo test lint typecheck pytest soak bench matrix clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python scripts/unasync.py --check
 	$(BIN)/python scripts/slot_tags.py --check
+	$(BIN)/python scripts/matrix.py check-readme
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -41,8 +42,13 @@ soak: $(STAMP)
 	  tests/redis/test_load.py tests/redis/test_faults.py tests/redis/test_durability.py \
 	  tests/redis/test_hostile.py
 
+# the compatibility matrix (scripts/matrix.py): each leg in its own
+# virtualenv under .matrix/; MATRIX_LEGS="lowest-core redis-6.2" for some
+matrix: $(STAMP)
+	$(BIN)/python scripts/matrix.py run $(MATRIX_LEGS)
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .matrix .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -255,7 +255,9 @@ class RedisSessions(Generic[U, M]):
     def close(self) -> None:
         """Close the client if this store created it (``from_url``)."""
         if self._owns_client:
-            self._client.close()
+            # redis-py before 5.0.1 names it close()
+            closer = getattr(self._client, "aclose", None) or self._client.close
+            closer()
 
     def __repr__(self) -> str:
         return self._config.describe(

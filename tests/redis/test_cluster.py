@@ -14,7 +14,15 @@ from redis.cluster import RedisCluster
 from authsessions import AsyncRedisSessions, RedisSessions, SessionBackendError, SessionPolicy
 from contract_tests._provision import wait_until
 
-from .helpers import EXPECTED, Counter, _counting, count_commands, exercise, slot_owner
+from .helpers import (
+    EXPECTED,
+    Counter,
+    _counting,
+    close_async,
+    count_commands,
+    exercise,
+    slot_owner,
+)
 
 pytestmark = pytest.mark.redis_cluster
 
@@ -48,7 +56,7 @@ def test_every_operation_is_one_round_trip_on_a_cluster_async(
         try:
             return await exercise(AsyncRedisSessions(client, prefix="rt-cluster:"), counter)
         finally:
-            await client.aclose()
+            await close_async(client)
 
     assert asyncio.run(main()) == EXPECTED
 
@@ -203,6 +211,6 @@ def test_a_connection_dropped_before_the_write_is_retried_once(redis_server: Any
             await store.get_session(sid)
         assert isinstance(info.value.__cause__, AttributeError)
         assert await store.destroy_sessions_for_user("u") == 1
-        await client.aclose()
+        await close_async(client)
 
     asyncio.run(main())

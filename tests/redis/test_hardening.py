@@ -27,6 +27,8 @@ from authsessions import (
 )
 from contract_tests import FakeClock
 
+from .helpers import NO_HANDSHAKE, close_async
+
 pytestmark = pytest.mark.redis
 
 
@@ -94,7 +96,7 @@ def test_a_cluster_client_subclass_survives_script_flush(redis_cluster: Any) -> 
 @pytest.mark.redis_cluster
 def test_an_asyncio_cluster_client_subclass_survives_script_flush(redis_cluster: Any) -> None:
     async def main() -> None:
-        client = TracedAsyncCluster.from_url(redis_cluster.url, driver_info=None)
+        client = TracedAsyncCluster.from_url(redis_cluster.url, **NO_HANDSHAKE)
         store = AsyncRedisSessions(client, prefix="traced:")
         sid = await store.create_session(user_id="u", label="", meta={})
         await client.execute_command(
@@ -102,7 +104,7 @@ def test_an_asyncio_cluster_client_subclass_survives_script_flush(redis_cluster:
         )
         assert await store.get_user_id_from_session(sid) == "u"
         assert await store.destroy_sessions_for_user("u") == 1
-        await client.aclose()
+        await close_async(client)
 
     asyncio.run(main())
 
@@ -189,7 +191,7 @@ def test_after_a_policy_change_an_asyncio_read_keeps_the_session(
         sid = await before.create_session(user_id="u", label="", meta={})
         after = AsyncRedisSessions(async_client, prefix=prefix, policy=new, gc_grace=GRACE)
         assert await after.get_session(sid) is not None
-        await async_client.aclose()
+        await close_async(async_client)
         return sid, created
 
     sid, created = asyncio.run(main())

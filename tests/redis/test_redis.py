@@ -22,7 +22,14 @@ from authsessions import (
 )
 from contract_tests import FakeClock
 
-from .helpers import EXPECTED, counting_async_client, counting_client, dump, exercise
+from .helpers import (
+    EXPECTED,
+    close_async,
+    counting_async_client,
+    counting_client,
+    dump,
+    exercise,
+)
 
 pytestmark = pytest.mark.redis
 
@@ -54,7 +61,7 @@ def test_every_operation_is_exactly_one_round_trip_async(redis_server: Any, pref
         try:
             return await exercise(AsyncRedisSessions(client, prefix=prefix), counter)
         finally:
-            await client.aclose()
+            await close_async(client)
 
     assert asyncio.run(main()) == EXPECTED
 
