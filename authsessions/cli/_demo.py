@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from authsessions import InMemorySessions, RedisServerNotFound, Sessions, SessionUtils
@@ -12,15 +13,32 @@ from ._errors import CliError
 from ._output import Output
 
 
+class _Story:
+    """The demo's clock: an hour ago, moved on by the story (so listings
+    show an order and times a reader can follow)."""
+
+    def __init__(self) -> None:
+        start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def later(self, minutes: int) -> None:
+        self._now += timedelta(minutes=minutes)
+
+
 @contextlib.contextmanager
-def _store(kind: str, out: Output) -> Iterator[tuple[Sessions[str, dict[str, Any]], str]]:
+def _store(
+    kind: str, out: Output, clock: _Story
+) -> Iterator[tuple[Sessions[str, dict[str, Any]], str]]:
     if kind == "sqlite":
         try:
             from authsessions.sql import SqlSessions, sqlite_engine
         except ImportError as err:
             raise CliError(str(err), 2) from None
         engine = sqlite_engine()
-        store: SqlSessions[str, dict[str, Any]] = SqlSessions(engine)
+        store: SqlSessions[str, dict[str, Any]] = SqlSessions(engine, clock=clock)
         store.create_schema()
         try:
             yield store, "an in-memory SQLite database"
@@ -36,27 +54,32 @@ def _store(kind: str, out: Output) -> Iterator[tuple[Sessions[str, dict[str, Any
         else:
             try:
                 with embedded_redis() as client:
-                    yield RedisSessions(client, prefix="demo:"), "an embedded Redis"
+                    yield RedisSessions(client, prefix="demo:", clock=clock), "an embedded Redis"
                 return
             except RedisServerNotFound:
                 if kind == "redis":
                     raise
                 out.note("(no redis-server binary found: using the in-memory store)")
-    yield InMemorySessions(), "the in-memory store"
+    yield InMemorySessions(clock=clock), "the in-memory store"
 
 
 def run_demo(kind: str, *, out: Output) -> int:
     """Log in on three devices, list, revoke, rotate, log out everywhere."""
     say = out.line
-    with _store(kind, out) as (sessions, where):
-        say(f"authsessions demo on {where}\n")
-        say("1. alice logs in on three devices")
+    clock = _Story()
+    with _store(kind, out, clock) as (sessions, where):
+        say(f"authsessions demo on {where} (the story starts an hour ago)\n")
+        say("1. alice logs in on three devices, bob with curl")
         laptop = sessions.create_session(
             user_id="alice", label="Firefox on Linux", meta={"theme": "dark"}
         )
+        clock.later(12)
         phone = sessions.create_session(user_id="alice", label="Safari on iPhone", meta={})
+        clock.later(13)
         tablet = sessions.create_session(user_id="alice", label="Chrome on Android", meta={})
+        clock.later(6)
         sessions.create_session(user_id="bob", label="curl", meta={"scopes": ["read"]})
+        clock.later(9)
         header = SessionUtils.get_auth_token_for_session_id(laptop)
         say("   the laptop sends: Authorization: Bearer <key>.<secret> (never printed here)")
         sid = SessionUtils.get_session_id_from_auth_token(header)
@@ -68,6 +91,7 @@ def run_demo(kind: str, *, out: Output) -> int:
         out.table(sessions.get_sessions_for_user("alice"), current_key=current)
         say("")
 
+        clock.later(5)
         say("3. alice revokes the phone from that page (by its listed Session)")
         phone_key = phone.partition(".")[0]
         listed = next(s for s in sessions.get_sessions_for_user("alice") if s.key == phone_key)
