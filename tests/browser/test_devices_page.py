@@ -29,9 +29,15 @@ def log_in(driver: Any, app: Served, user: str = "alice", password: str = "wonde
 
 
 def wait_for(driver: Any, condition: Callable[[], bool], timeout: float = 10) -> None:
+    """Poll `condition` until it holds. A click that submits a form returns
+    before the next page loads, so the condition may read rows of the page
+    being replaced: such a read is retried, not a failure."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, timeout).until(lambda _: condition())
+    WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda _: condition()
+    )
 
 
 def devices(driver: Any) -> list[tuple[str, str]]:
