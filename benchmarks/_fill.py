@@ -16,9 +16,12 @@ LABEL = "Firefox 133 on Ubuntu 24.04 LTS"  # 30 characters, a typical User-Agent
 META = {"role": "member", "theme": "dark", "locale": "en-GB", "csrf": "x" * 43}  # 100 bytes
 
 
-def script_args(prefix: str, policy: SessionPolicy, grace_ms: int = 300_000) -> ScriptArgs:
-    """The arguments the store builds, for the same prefix and policy."""
-    return ScriptArgs(RedisLayout(prefix), policy, grace_ms)
+def script_args(
+    prefix: str, policy: SessionPolicy, grace_ms: int = 300_000, *, cluster: bool = False
+) -> ScriptArgs:
+    """The arguments the store builds, for the same prefix and policy (a
+    cluster keeps no slot map: a script there cannot span slots)."""
+    return ScriptArgs(RedisLayout(prefix), policy, grace_ms, slot_map=not cluster)
 
 
 def fill_sessions(
@@ -32,7 +35,9 @@ def fill_sessions(
     meta: Any = None,
 ) -> None:
     """``per_user`` sessions for each user, through the create script."""
-    args = script_args(prefix, policy)
+    from redis.cluster import RedisCluster
+
+    args = script_args(prefix, policy, cluster=isinstance(client, RedisCluster))
     meta_json = dumps({"role": "user", "theme": "dark"} if meta is None else meta)
     calls = []
     client.script_load(CREATE.source)
@@ -56,10 +61,12 @@ def _send(client: Any, calls: list[tuple[list[str], list[Any]]]) -> None:
         pipe.execute()
 
 
-def fill_unrelated(client: Any, count: int, prefix: str = "cache:") -> None:
-    """``count`` unrelated string keys (an application cache beside us)."""
-    for start in range(0, count, 10_000):
+def fill_unrelated(client: Any, count: int, prefix: str = "cache:", first: int = 0) -> None:
+    """``count`` unrelated string keys (an application cache beside us),
+    numbered from ``first`` (so a second call adds keys, not overwrites)."""
+    end = first + count
+    for start in range(first, end, 10_000):
         with client.pipeline(transaction=False) as pipe:
-            for i in range(start, min(count, start + 10_000)):
+            for i in range(start, min(end, start + 10_000)):
                 pipe.set(f"{prefix}{i}", "v" * 20)
             pipe.execute()

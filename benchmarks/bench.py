@@ -327,7 +327,7 @@ def section_admin(ctx: Any) -> None:
     rows, have = [], 0
     base: dict[str, float] = {}
     for size in sizes:
-        fill_unrelated(client, size - have)
+        fill_unrelated(client, size - have, first=have)
         have = size
         timings: dict[str, list[float]] = {"iter": [], "prune": [], "scan": []}
         for _ in range(3):

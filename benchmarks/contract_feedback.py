@@ -58,6 +58,7 @@ def main() -> int:
     parser.add_argument("--bugs", default=",".join(BUGS))
     args = parser.parse_args()
     clean = probe([], args.profile)
+    print("| store | run | seconds | result |\n|---|---|---|---|")
     print(f"| kit store, no bug ({args.profile}) | whole contract | {clean['seconds']:.1f} s "
           f"| {'passed' if clean['passed'] else 'FAILED'} |")  # fmt: skip
     times = []
