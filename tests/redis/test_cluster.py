@@ -12,8 +12,10 @@ from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.cluster import RedisCluster
 
 from authsessions import AsyncRedisSessions, RedisSessions, SessionBackendError, SessionPolicy
+from contract_tests import FakeClock
 from contract_tests._provision import wait_until
 
+from .consistency import check_consistency
 from .helpers import (
     EXPECTED,
     Counter,
@@ -90,6 +92,51 @@ def test_users_spread_over_every_primary_and_listing_sees_them_all(redis_cluster
     assert store.list_sessions() == []
     store.close()
     policy_free.close()
+
+
+def test_the_keys_stay_consistent_on_a_cluster(redis_cluster: Any) -> None:
+    """Caps, idle expiry, rotation, revocation and prune across every
+    primary leave every record indexed, every index entry backed by a
+    record, every tag registered and every key with a TTL."""
+    from datetime import timedelta
+
+    clock = FakeClock()
+    policy = SessionPolicy(
+        absolute_ttl=timedelta(hours=1),
+        idle_ttl=timedelta(minutes=10),
+        touch_interval=timedelta(seconds=0),
+        max_sessions_per_user=3,
+    )
+    prefix = "consistent:"
+    store = RedisSessions.from_url(
+        redis_cluster.url, cluster=True, prefix=prefix, policy=policy, clock=clock
+    )
+    users = [f"user-{i}" for i in range(40)]
+    kept = {}
+    for user in users:
+        ids = [store.create_session(user_id=user, label="", meta={}) for _ in range(5)]
+        kept[user] = store.rotate_session(ids[-1])
+        store.destroy_session(ids[-2])
+    clock.advance(timedelta(minutes=5))
+    for user in users[::2]:
+        assert store.get_user_id_from_session(kept[user]) == user  # these stay live
+    clock.advance(timedelta(minutes=6))  # the others idle out, uncollected
+    for user in users[::3]:
+        store.create_session(user_id=user, label="after", meta={})
+    for user in users[::5]:
+        assert kept[user] is not None
+        store.destroy_sessions_for_user(user, keep=kept[user])
+    client = RedisCluster.from_url(redis_cluster.url)
+    check_consistency(client, prefix)
+    assert store.prune() > 0
+    snap = check_consistency(client, prefix)
+    live = sum(len(store.get_sessions_for_user(user)) for user in users)
+    assert len(snap.records) == live
+    for user in users:
+        store.destroy_sessions_for_user(user)
+    assert check_consistency(client, prefix).records == {}
+    client.close()
+    store.close()
 
 
 def _replicated(cluster: Any) -> bool:
