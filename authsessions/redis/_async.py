@@ -31,7 +31,7 @@ from authsessions.kit import (
     user_tag,
 )
 
-from . import _records, _scripts
+from . import _compat, _records, _scripts
 from ._layout import (
     DEFAULT_PREFIX,
     LAYOUT_VERSION,
@@ -234,18 +234,8 @@ class AsyncRedisSessions(Generic[U, M]):
         """
         client: Any
         if cluster:
-            # no CLIENT SETINFO handshake: in redis-py 8.1's asyncio cluster
-            # client, tasks racing to open connections can hit a connection
-            # another task is still handshaking ('NoneType' object has no
-            # attribute 'writelines'); without the handshake there is nothing
-            # to race on (tests/redis/test_cluster.py). Both twins build
-            # their cluster client alike.
-            try:
-                client = redis.asyncio.cluster.RedisCluster.from_url(url, driver_info=None)
-            except TypeError:  # redis-py before 7.0 knows no driver_info
-                client = redis.asyncio.cluster.RedisCluster.from_url(
-                    url, lib_name=None, lib_version=None
-                )
+            # both twins build their cluster client alike (see no_handshake)
+            client = redis.asyncio.cluster.RedisCluster.from_url(url, **_compat.no_handshake())
         else:
             client = redis.asyncio.Redis.from_url(url)
         store = cls(client, **kwargs)
@@ -255,9 +245,7 @@ class AsyncRedisSessions(Generic[U, M]):
     async def aclose(self) -> None:
         """Close the client if this store created it (``from_url``)."""
         if self._owns_client:
-            # redis-py before 5.0.1 names it close()
-            closer = getattr(self._client, "aclose", None) or self._client.close
-            await closer()
+            await _compat.aclose(self._client)
 
     def __repr__(self) -> str:
         return self._config.describe(

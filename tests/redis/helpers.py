@@ -9,6 +9,8 @@ import attrs
 import redis
 import redis.asyncio
 
+from authsessions.redis import _compat
+
 
 @attrs.define
 class Counter:
@@ -154,22 +156,6 @@ def slot_owner(cluster: Any, key: str) -> Any:
     return cluster.primaries[min(slot // per, len(cluster.primaries) - 1)]
 
 
-async def close_async(client: Any) -> None:
-    """Close an asyncio client (redis-py before 5.0.1 names it close())."""
-    await (getattr(client, "aclose", None) or client.close)()
-
-
-def _no_handshake() -> dict[str, Any]:
-    """Client options that skip CLIENT SETINFO (which races in redis-py's
-    asyncio cluster): driver_info since redis-py 7, lib_name before."""
-    import inspect
-
-    import redis.asyncio.cluster
-
-    parameters = inspect.signature(redis.asyncio.cluster.RedisCluster.__init__).parameters
-    if "driver_info" in parameters:
-        return {"driver_info": None}
-    return {"lib_name": None, "lib_version": None}
-
-
-NO_HANDSHAKE = _no_handshake()
+# the library's own redis-py version shims, for clients the tests build
+close_async = _compat.aclose
+NO_HANDSHAKE = _compat.no_handshake()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -98,8 +99,6 @@ def test_the_keys_stay_consistent_on_a_cluster(redis_cluster: Any) -> None:
     """Caps, idle expiry, rotation, revocation and prune across every
     primary leave every record indexed, every index entry backed by a
     record, every tag registered and every key with a TTL."""
-    from datetime import timedelta
-
     clock = FakeClock()
     policy = SessionPolicy(
         absolute_ttl=timedelta(hours=1),
