@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import redis
-import redis.asyncio
 from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.cluster import RedisCluster
 
@@ -21,6 +19,12 @@ from contract_tests import SessionsContract
 from .helpers import close_async
 
 
+def resp3(url: str) -> str:
+    """``url`` asking redis-py for RESP3 (``from_url`` reads ``protocol``
+    from the query), so each store owns, and closes, its client."""
+    return url + ("&" if "?" in url else "?") + "protocol=3"
+
+
 @pytest.mark.redis
 class TestRedisSessionsOverResp3(SessionsContract):
     contract_profile = "dev"
@@ -28,8 +32,9 @@ class TestRedisSessionsOverResp3(SessionsContract):
     @pytest.fixture
     def sessions_factory(self, redis_server: Any) -> Any:
         def factory(namespace: str, clock: Any, **options: Any) -> Any:
-            client = redis.Redis.from_url(redis_server.url, protocol=3)
-            return RedisSessions(client, prefix=namespace, clock=clock, **options)
+            return RedisSessions.from_url(
+                resp3(redis_server.url), prefix=namespace, clock=clock, **options
+            )
 
         return factory
 
@@ -41,10 +46,20 @@ class TestAsyncRedisSessionsOverResp3(SessionsContract):
     @pytest.fixture
     def sessions_factory(self, redis_server: Any) -> Any:
         def factory(namespace: str, clock: Any, **options: Any) -> Any:
-            client = redis.asyncio.Redis.from_url(redis_server.url, protocol=3)
-            return AsyncRedisSessions(client, prefix=namespace, clock=clock, **options)
+            return AsyncRedisSessions.from_url(
+                resp3(redis_server.url), prefix=namespace, clock=clock, **options
+            )
 
         return factory
+
+
+@pytest.mark.redis
+def test_the_stores_really_speak_resp3(redis_server: Any) -> None:
+    store = RedisSessions.from_url(resp3(redis_server.url))
+    client: Any = store.client
+    info = client.execute_command("CLIENT", "INFO")  # the server's view
+    assert "resp=3" in (info.decode() if isinstance(info, bytes) else str(info))
+    store.close()
 
 
 @pytest.mark.redis_cluster
