@@ -165,3 +165,4 @@ def attacker() -> Iterator[Callable[[str, str], str]]:
 
     yield page
     server.shutdown()
+    server.server_close()

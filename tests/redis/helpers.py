@@ -58,20 +58,20 @@ def _counting(base: Any, counter: Counter) -> Any:
     return CountingConnection
 
 
+# from_url, not Redis(connection_pool=...): a client given a pool does not
+# own it, so closing the client would leave the pool's sockets open
 def counting_client(url: str) -> tuple[redis.Redis, Counter]:
     counter = Counter()
-    pool = redis.ConnectionPool.from_url(
-        url, connection_class=_counting(redis.Connection, counter)
-    )
-    return redis.Redis(connection_pool=pool), counter
+    client = redis.Redis.from_url(url, connection_class=_counting(redis.Connection, counter))
+    return client, counter
 
 
 def counting_async_client(url: str) -> tuple[redis.asyncio.Redis, Counter]:
     counter = Counter()
-    pool = redis.asyncio.ConnectionPool.from_url(
+    client = redis.asyncio.Redis.from_url(
         url, connection_class=_counting(redis.asyncio.Connection, counter)
     )
-    return redis.asyncio.Redis(connection_pool=pool), counter
+    return client, counter
 
 
 def dump(client: redis.Redis, prefix: str) -> list[tuple[bytes, Any, int]]:

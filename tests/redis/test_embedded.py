@@ -93,7 +93,8 @@ def test_a_hard_killed_owner_leaves_no_server_and_its_folder_is_removed_next_tim
         [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, start_new_session=True
     )
     assert owner.stdout is not None
-    folder, pid = owner.stdout.readline().split()
+    with owner.stdout:
+        folder, pid = owner.stdout.readline().split()
     owner.send_signal(signal.SIGKILL)
     owner.wait()
     deadline = time.monotonic() + 10

@@ -210,21 +210,26 @@ def test_log_out_everywhere_racing_creates_never_brings_a_session_back(
 ) -> None:
     store = _store(postgres_engine, policy=SessionPolicy(max_sessions_per_user=None))
     destroyed: list[SessionId] = []
-    created: list[tuple[float, SessionId]] = []
-    stop = threading.Event()
+    created: list[tuple[float, SessionId]] = []  # (when create returned, id)
+    stop, first = threading.Event(), threading.Event()
 
     def create(i: int) -> None:
         while not stop.is_set():
-            created.append(
-                (time.monotonic(), store.create_session(user_id="u", label="", meta={}))
-            )
+            sid = store.create_session(user_id="u", label="", meta={})
+            created.append((time.monotonic(), sid))
+            first.set()
 
     def logout() -> None:
-        for _ in range(20):
-            started = time.monotonic()
-            store.destroy_sessions_for_user("u")
-            destroyed.extend(sid for at, sid in created if at < started)
-        stop.set()
+        # without a session to destroy the first logouts prove nothing (the
+        # creators' threads may not have run yet)
+        try:
+            assert first.wait(timeout=30), "no create finished"
+            for _ in range(20):
+                started = time.monotonic()
+                store.destroy_sessions_for_user("u")
+                destroyed.extend(sid for at, sid in created if at < started)
+        finally:
+            stop.set()
 
     racers = [threading.Thread(target=create, args=(i,)) for i in range(4)]
     for racer in racers:
@@ -233,7 +238,7 @@ def test_log_out_everywhere_racing_creates_never_brings_a_session_back(
     for racer in racers:
         racer.join()
     assert destroyed, "the race never overlapped"
-    # a session created before a logout began is gone for good
+    # a session whose create returned before a logout began is gone for good
     assert all(store.get_session(sid) is None for sid in set(destroyed))
     listed = {s.key for s in store.get_sessions_for_user("u")}
     assert listed == {sid[:32] for _, sid in created if store.get_session(sid) is not None}
