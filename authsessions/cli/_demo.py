@@ -76,7 +76,9 @@ def run_demo(kind: str, *, out: Output) -> int:
         clock.later(12)
         phone = sessions.create_session(user_id="alice", label="Safari on iPhone", meta={})
         clock.later(13)
-        tablet = sessions.create_session(user_id="alice", label="Chrome on Android", meta={})
+        tablet = sessions.create_session(
+            user_id="alice", label="Chrome on an Android tablet", meta={}
+        )
         clock.later(6)
         sessions.create_session(user_id="bob", label="curl", meta={"scopes": ["read"]})
         clock.later(9)
