@@ -249,28 +249,37 @@ def test_once_rotate_returns_the_old_secret_never_works(postgres_engine: Any) ->
     store = _store(postgres_engine)
     for _ in range(5):
         old = store.create_session(user_id="u", label="", meta={})
-        seen: list[tuple[float, bool]] = []
-        stop = threading.Event()
+        seen: list[tuple[float, bool]] = []  # (when a read started, whether it worked)
+        returned: list[float] = []  # when rotate returned
+        stop, read_before, read_after = threading.Event(), threading.Event(), threading.Event()
 
-        def validate(i: int, old: str = old, seen: list[tuple[float, bool]] = seen,
-                     stop: threading.Event = stop) -> None:  # fmt: skip
+        def validate(old: str = old, seen: list[tuple[float, bool]] = seen,
+                     returned: list[float] = returned, stop: threading.Event = stop,
+                     read_before: threading.Event = read_before,
+                     read_after: threading.Event = read_after) -> None:  # fmt: skip
             while not stop.is_set():
                 started = time.monotonic()
                 seen.append((started, store.get_user_id_from_session(old) is not None))  # type: ignore[arg-type]
+                read_before.set()
+                if returned and started > returned[0]:
+                    read_after.set()
 
-        readers = [threading.Thread(target=validate, args=(i,)) for i in range(4)]
+        readers = [threading.Thread(target=validate) for _ in range(4)]
         for reader in readers:
             reader.start()
-        time.sleep(0.02)  # real threads racing a real server: let them run
-        new = store.rotate_session(old)
-        returned = time.monotonic()
-        time.sleep(0.02)
-        stop.set()
-        for reader in readers:
-            reader.join()
+        try:
+            # events, not sleeps: on a loaded machine the readers may need long
+            assert read_before.wait(timeout=30), "no read finished before rotate"
+            new = store.rotate_session(old)
+            returned.append(time.monotonic())
+            assert read_after.wait(timeout=30), "no read started after rotate returned"
+        finally:
+            stop.set()
+            for reader in readers:
+                reader.join()
         assert new is not None
         assert any(ok for _, ok in seen), "the readers never saw the live session"
-        late = [ok for started, ok in seen if started > returned]
+        late = [ok for started, ok in seen if started > returned[0]]
         assert late and not any(late), "the old secret worked after rotate returned"
         assert store.get_user_id_from_session(new) == "u"
 
