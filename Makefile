@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest soak bench matrix clean
+.PHONY: demo test quick lint typecheck pytest soak bench matrix clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,19 +28,31 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# pytest-xdist: one worker per core (each provisions its own servers);
+# the soak-sized tests (marker `slow`) are `make soak`'s
 pytest: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal -m "not slow" $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# the inner loop: lint, twins, types, and every test that needs no server,
+# browser or wheel build, in parallel, with the quick contract profile
+QUICK_MARKERS := not slow and not redis and not redis_cluster and not postgres and not browser and not packaging
+quick: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/unasync.py --check
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -n auto --dist worksteal -q -p no:cacheprovider -m "$(QUICK_MARKERS)" \
+	  --authsessions-contract-profile=dev $(PYTEST_ARGS)
 
 # faults, restarts, load, memory bounds and hostile input at full size:
 # 100,000 creates for one user and SOAK_SECONDS of load per test
 SOAK_SECONDS ?= 30
 soak: $(STAMP)
 	AUTHSESSIONS_LOAD_SECONDS=$(SOAK_SECONDS) AUTHSESSIONS_FLOOD_ATTEMPTS=100000 \
-	  $(BIN)/python -m pytest -s -p no:cacheprovider $(PYTEST_ARGS) \
-	  tests/redis/test_load.py tests/redis/test_faults.py tests/redis/test_durability.py \
-	  tests/redis/test_hostile.py
+	  $(BIN)/python -m pytest -s -p no:cacheprovider -m slow $(PYTEST_ARGS) \
+	  tests/redis/test_load.py tests/redis/test_faults.py tests/redis/test_durability.py
 
 # the compatibility matrix (scripts/matrix.py): each leg in its own
 # virtualenv under .matrix/; MATRIX_LEGS="lowest-core redis-6.2" for some

@@ -34,58 +34,58 @@ def _truthy(value: str | None) -> bool:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("authsessions", "authsessions contract and server provisioning")
     group.addoption(
-        "--redis-url",
+        "--authsessions-redis-url",
         default=os.environ.get("AUTHSESSIONS_TEST_REDIS_URL"),
         help="use this Redis (never flushed; only this run's namespaces are removed)",
     )
     group.addoption(
-        "--redis-provider",
+        "--authsessions-redis-provider",
         choices=PROVIDERS,
         default="auto",
         help="where Redis comes from: auto (url, then docker, then binary), url, docker, binary",
     )
     group.addoption(
-        "--require-redis",
+        "--authsessions-require-redis",
         action="store_true",
         default=_truthy(os.environ.get("CI")),
         help="fail, instead of skip, when no Redis can be provisioned (default on when CI is set)",
     )
     group.addoption(
-        "--redis-cluster-url",
+        "--authsessions-redis-cluster-url",
         default=os.environ.get("AUTHSESSIONS_TEST_REDIS_CLUSTER_URL"),
         help="use this Redis Cluster (a startup node URL; never flushed)",
     )
     group.addoption(
-        "--redis-docker-image",
+        "--authsessions-redis-docker-image",
         default=DEFAULT_DOCKER_IMAGE,
-        help="local image holding redis-server, for --redis-provider=docker",
+        help="local image holding redis-server, for --authsessions-redis-provider=docker",
     )
     group.addoption(
-        "--postgres-url",
+        "--authsessions-postgres-url",
         default=os.environ.get("AUTHSESSIONS_TEST_POSTGRES_URL"),
         help="use this PostgreSQL (only this run's tables are dropped)",
     )
     group.addoption(
-        "--postgres-provider",
+        "--authsessions-postgres-provider",
         choices=PROVIDERS,
         default="auto",
         help="where PostgreSQL comes from: auto (url, docker, then the pgserver wheel), url, "
         "docker, binary",
     )
     group.addoption(
-        "--require-postgres",
+        "--authsessions-require-postgres",
         action="store_true",
         default=_truthy(os.environ.get("CI")),
         help="fail, instead of skip, when no PostgreSQL can be provisioned (default on when CI "
         "is set)",
     )
     group.addoption(
-        "--postgres-docker-image",
+        "--authsessions-postgres-docker-image",
         default="authsessions-postgres:local",
-        help="local image holding PostgreSQL, for --postgres-provider=docker",
+        help="local image holding PostgreSQL, for --authsessions-postgres-provider=docker",
     )
     group.addoption(
-        "--contract-profile",
+        "--authsessions-contract-profile",
         choices=["dev", "ci", "exhaustive"],
         default=None,
         help=f"Hypothesis profile of the contract suite (sets ${PROFILE_ENV} for the run)",
@@ -93,12 +93,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "redis: needs a real Redis server (see --redis-provider)")
+    config.addinivalue_line(
+        "markers", "redis: needs a real Redis server (see --authsessions-redis-provider)"
+    )
     config.addinivalue_line("markers", "redis_cluster: needs a real Redis Cluster")
     config.addinivalue_line(
-        "markers", "postgres: needs a real PostgreSQL (see --postgres-provider)"
+        "markers", "postgres: needs a real PostgreSQL (see --authsessions-postgres-provider)"
     )
-    profile = config.getoption("--contract-profile", None)
+    profile = config.getoption("--authsessions-contract-profile", None)
     if profile:
         os.environ[PROFILE_ENV] = profile
 
@@ -115,13 +117,13 @@ def _provision(config: pytest.Config, **kwargs: Any) -> Any:
 
     try:
         return contract_tests.provision(
-            config.getoption("--redis-provider"),
-            url=config.getoption("--redis-url"),
-            image=config.getoption("--redis-docker-image"),
+            config.getoption("--authsessions-redis-provider"),
+            url=config.getoption("--authsessions-redis-url"),
+            image=config.getoption("--authsessions-redis-docker-image"),
             **kwargs,
         )
     except (contract_tests.Unavailable, OSError) as err:
-        _unavailable(config, "Redis", str(err), "--require-redis")
+        _unavailable(config, "Redis", str(err), "--authsessions-require-redis")
         raise  # unreachable: _unavailable always raises
 
 
@@ -146,7 +148,7 @@ def redis_server(pytestconfig: pytest.Config) -> Iterator[Any]:
 
 
 class ClusterEndpoint:
-    """An existing cluster given by --redis-cluster-url."""
+    """An existing cluster given by --authsessions-redis-cluster-url."""
 
     provider = "url"
 
@@ -160,23 +162,23 @@ class ClusterEndpoint:
 def _start_cluster(config: pytest.Config, **kwargs: Any) -> Any:
     import contract_tests
 
-    provider = config.getoption("--redis-provider")
+    provider = config.getoption("--authsessions-redis-provider")
     try:
         return contract_tests.LocalCluster(
             "auto" if provider == "url" else provider,
-            image=config.getoption("--redis-docker-image"),
+            image=config.getoption("--authsessions-redis-docker-image"),
             **kwargs,
         )
     except (contract_tests.Unavailable, OSError) as err:
-        _unavailable(config, "Redis", str(err), "--require-redis")
+        _unavailable(config, "Redis", str(err), "--authsessions-require-redis")
         raise
 
 
 @pytest.fixture(scope="session")
 def redis_cluster(pytestconfig: pytest.Config) -> Iterator[Any]:
     """A Redis Cluster of 3 primaries on loopback for the whole session
-    (``.url`` is a startup node), or the one at ``--redis-cluster-url``."""
-    url = pytestconfig.getoption("--redis-cluster-url")
+    (``.url`` is a startup node), or the one at ``--authsessions-redis-cluster-url``."""
+    url = pytestconfig.getoption("--authsessions-redis-cluster-url")
     cluster: Any = ClusterEndpoint(url) if url else _start_cluster(pytestconfig, primaries=3)
     try:
         yield cluster
@@ -217,23 +219,23 @@ def redis_server_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., 
     kill and restart; all are removed after the test.
 
     Call it as ``redis_server_factory(extra_args=[...], provider="binary")``;
-    the provider defaults to ``--redis-provider`` (``url`` means ``auto``).
+    the provider defaults to ``--authsessions-redis-provider`` (``url`` means ``auto``).
     """
     import contract_tests
 
     started: list[Any] = []
 
     def start(*, provider: str | None = None, **kwargs: Any) -> Any:
-        # a dedicated server is never the one at --redis-url: tests stop it
-        chosen = provider or pytestconfig.getoption("--redis-provider")
+        # a dedicated server is never the one at --authsessions-redis-url: tests stop it
+        chosen = provider or pytestconfig.getoption("--authsessions-redis-provider")
         if chosen == "url":
             chosen = "auto"
         try:
             endpoint = contract_tests.provision(
-                chosen, image=pytestconfig.getoption("--redis-docker-image"), **kwargs
+                chosen, image=pytestconfig.getoption("--authsessions-redis-docker-image"), **kwargs
             )
         except (contract_tests.Unavailable, OSError) as err:
-            _unavailable(pytestconfig, "Redis", str(err), "--require-redis")
+            _unavailable(pytestconfig, "Redis", str(err), "--authsessions-require-redis")
             raise
         started.append(endpoint)
         return endpoint
@@ -248,12 +250,12 @@ def _provision_postgres(config: pytest.Config) -> Any:
 
     try:
         return contract_tests.provision_postgres(
-            config.getoption("--postgres-provider"),
-            url=config.getoption("--postgres-url"),
-            image=config.getoption("--postgres-docker-image"),
+            config.getoption("--authsessions-postgres-provider"),
+            url=config.getoption("--authsessions-postgres-url"),
+            image=config.getoption("--authsessions-postgres-docker-image"),
         )
     except (contract_tests.Unavailable, OSError) as err:
-        _unavailable(config, "PostgreSQL", str(err), "--require-postgres")
+        _unavailable(config, "PostgreSQL", str(err), "--authsessions-require-postgres")
         raise
 
 
@@ -277,14 +279,14 @@ def postgres_server_factory(pytestconfig: pytest.Config) -> Iterator[Callable[[]
     started: list[Any] = []
 
     def start() -> Any:
-        chosen = pytestconfig.getoption("--postgres-provider")
+        chosen = pytestconfig.getoption("--authsessions-postgres-provider")
         try:
             endpoint = contract_tests.provision_postgres(
                 "auto" if chosen == "url" else chosen,
-                image=pytestconfig.getoption("--postgres-docker-image"),
+                image=pytestconfig.getoption("--authsessions-postgres-docker-image"),
             )
         except (contract_tests.Unavailable, OSError) as err:
-            _unavailable(pytestconfig, "PostgreSQL", str(err), "--require-postgres")
+            _unavailable(pytestconfig, "PostgreSQL", str(err), "--authsessions-require-postgres")
             raise
         started.append(endpoint)
         return endpoint

@@ -27,6 +27,7 @@ from ._postgres import DEFAULT_POSTGRES_IMAGE, PostgresEndpoint, provision_postg
 from ._provision import Endpoint, Unavailable, provision, remove_namespace
 from ._runner import ContractReport, RuleResult, run_contract
 from ._settings import PROFILE_ENV, PROFILES, contract_settings
+from ._spec import SPECIFIES, StoreInterfaceError
 from ._strategies import BIG_INTS, LOOKALIKES, json_values, labels, metas, user_ids
 from ._types import Address, DeviceMeta, ProfileMeta
 
@@ -51,8 +52,10 @@ __all__ = [
     "PostgresEndpoint",
     "ProfileMeta",
     "RuleResult",
+    "SPECIFIES",
     "SessionsContract",
     "StoreDriver",
+    "StoreInterfaceError",
     "Unavailable",
     "contract_settings",
     "json_values",

@@ -42,7 +42,7 @@ class ContractBase:
             strategies derived from the types.
         converter: the converter whose round trip is checked for meta_type.
         contract_profile: ``"dev"``, ``"ci"``, ``"exhaustive"`` or a
-            Hypothesis ``settings``; else pytest's ``--contract-profile``,
+            Hypothesis ``settings``; else pytest's ``--authsessions-contract-profile``,
             else ``$AUTHSESSIONS_CONTRACT_PROFILE``, else ``"dev"``.
     """
 

@@ -4,8 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
+
+from authsessions import SessionList, SessionStats
+
+from ._spec import StoreInterfaceError, missing_methods
+
+# results whose kind the guide promises, beyond what the rules compare
+_RESULT_KINDS: dict[str, tuple[type, ...]] = {
+    "create_session": (str,),
+    "get_sessions_for_user": (SessionList,),
+    "list_sessions": (SessionList,),
+    "set_session_meta": (bool,),
+    "destroy_session": (bool,),
+    "destroy_sessions_for_user": (int,),
+    "prune": (int,),
+    "stats": (SessionStats,),
+}
+
+
+def _check_result(name: str, result: Any) -> None:
+    kinds = _RESULT_KINDS.get(name)
+    if kinds is not None and not isinstance(result, kinds):
+        wanted = " or ".join(k.__name__ for k in kinds)
+        raise StoreInterfaceError(
+            name, f"{name} returned {type(result).__name__} where the contract wants {wanted}"
+        )
 
 
 class StoreDriver:
@@ -16,7 +41,10 @@ class StoreDriver:
     disturbs, an event loop of the caller's.
 
     Raises:
-        TypeError: from the factory, or when it returns no store.
+        TypeError: from the factory.
+        StoreInterfaceError: the store lacks a specified method (the
+            message names it, the release that added it and the upgrade
+            guide).
     """
 
     def __init__(
@@ -27,9 +55,33 @@ class StoreDriver:
         if inspect.isawaitable(store):
             self.loop = asyncio.new_event_loop()
             store = self.loop.run_until_complete(store)
-        elif inspect.iscoroutinefunction(getattr(store, "get_session", None)):
-            self.loop = asyncio.new_event_loop()
         self.store = store
+        try:
+            self._check_interface()
+        except BaseException:
+            self.close()
+            raise
+
+    def _check_interface(self) -> None:
+        missing = missing_methods(self.store)
+        if missing:
+            names = ", ".join(f"`{m.name}` (since {m.since})" for m in missing)
+            raise StoreInterfaceError(
+                missing[0].name,
+                f"{type(self.store).__name__} has no {names}",
+            )
+        # Sync or asyncio is decided by what the store does, not by how its
+        # methods are declared: a method wrapped by a decorator may be a
+        # plain function returning an awaitable. Every store answers None
+        # for None without I/O, so asking costs nothing.
+        probe = self.store.get_session(None)
+        if inspect.isawaitable(probe):
+            if self.loop is None:
+                self.loop = asyncio.new_event_loop()
+            probe = self.loop.run_until_complete(probe)
+        if probe is not None:
+            problem = f"get_session(None) returned {type(probe).__name__}, not None"
+            raise StoreInterfaceError("get_session", problem)
 
     @property
     def is_async(self) -> bool:
@@ -37,17 +89,50 @@ class StoreDriver:
         return self.loop is not None
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        """Call ``store.name(*args, **kwargs)``, awaiting it if needed."""
+        """Call ``store.name(*args, **kwargs)``, awaiting it if needed.
+
+        Raises:
+            StoreInterfaceError: a sync store returned an awaitable, an
+                asyncio store did not, or the result is not of the kind the
+                contract specifies.
+        """
         result = getattr(self.store, name)(*args, **kwargs)
+        if inspect.isawaitable(result) != self.is_async:
+            if inspect.iscoroutine(result):
+                result.close()  # never awaited: say so here, not as a warning
+            kind = "an asyncio" if self.is_async else "a sync"
+            raise StoreInterfaceError(
+                name,
+                f"{name} of {kind} store returned {type(result).__name__}: every method of "
+                f"{kind} store must {'be awaitable' if self.is_async else 'return a value'}",
+            )
         if self.loop is not None:
-            return self.loop.run_until_complete(result)
+            result = self.loop.run_until_complete(result)
+        _check_result(name, result)
         return result
 
     def collect(self, name: str) -> list[Any]:
-        """Everything ``store.name()`` iterates (sync or async iterator)."""
+        """Everything ``store.name()`` iterates (sync or async iterator).
+
+        Raises:
+            StoreInterfaceError: the method returned no iterator of the
+                store's kind.
+        """
         iterator = getattr(self.store, name)()
         if self.loop is None:
+            if not isinstance(iterator, Iterator):
+                raise StoreInterfaceError(
+                    name, f"{name} returned {type(iterator).__name__}, not an iterator"
+                )
             return list(iterator)
+        if not isinstance(iterator, AsyncIterator):
+            if inspect.iscoroutine(iterator):
+                iterator.close()
+            raise StoreInterfaceError(
+                name,
+                f"{name} of an asyncio store returned {type(iterator).__name__}, not an async "
+                "iterator (write it as an `async def` generator, not a coroutine)",
+            )
 
         async def drain() -> list[Any]:
             return [item async for item in iterator]

@@ -55,13 +55,15 @@ class UrlPostgres:
         self.url = self.async_url = _psycopg_url(url)
 
     def stop(self, *, kill: bool = False) -> None:
-        raise Unavailable("a PostgreSQL given by --postgres-url is not ours to stop")
+        raise Unavailable("a PostgreSQL given by --authsessions-postgres-url is not ours to stop")
 
     def start(self) -> None:
-        raise Unavailable("a PostgreSQL given by --postgres-url is not ours to start")
+        raise Unavailable("a PostgreSQL given by --authsessions-postgres-url is not ours to start")
 
     def signal(self, signum: int) -> None:
-        raise Unavailable("a PostgreSQL given by --postgres-url is not ours to signal")
+        raise Unavailable(
+            "a PostgreSQL given by --authsessions-postgres-url is not ours to signal"
+        )
 
     def cleanup(self) -> None:
         pass
@@ -194,7 +196,9 @@ def provision_postgres(
         if url:
             return UrlPostgres(url)
         if provider == "url":
-            raise Unavailable("--postgres-provider=url needs --postgres-url")
+            raise Unavailable(
+                "--authsessions-postgres-provider=url needs --authsessions-postgres-url"
+            )
     if provider in ("auto", "docker"):
         problem = docker_problem(image)
         if problem is None:

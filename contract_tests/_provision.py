@@ -95,13 +95,13 @@ class UrlEndpoint:
         self.url = url
 
     def stop(self, *, kill: bool = False) -> None:
-        raise Unavailable("a Redis given by --redis-url is not ours to stop")
+        raise Unavailable("a Redis given by --authsessions-redis-url is not ours to stop")
 
     def start(self) -> None:
-        raise Unavailable("a Redis given by --redis-url is not ours to start")
+        raise Unavailable("a Redis given by --authsessions-redis-url is not ours to start")
 
     def signal(self, signum: int) -> None:
-        raise Unavailable("a Redis given by --redis-url is not ours to signal")
+        raise Unavailable("a Redis given by --authsessions-redis-url is not ours to signal")
 
     def cleanup(self) -> None:
         pass
@@ -241,7 +241,7 @@ def provision(
         if url:
             return UrlEndpoint(url)
         if provider == "url":
-            raise Unavailable("--redis-provider=url needs --redis-url")
+            raise Unavailable("--authsessions-redis-provider=url needs --authsessions-redis-url")
     if provider in ("auto", "docker"):
         problem = docker_problem(image)
         if problem is None:

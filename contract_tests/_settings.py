@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 
 PROFILE_ENV = "AUTHSESSIONS_CONTRACT_PROFILE"
 
-# set by the pytest plugin from --contract-profile
+# set by the pytest plugin from --authsessions-contract-profile
 OPTION_PROFILE: str | None = None
 
 _SUPPRESSED = [
@@ -62,7 +62,7 @@ PROFILES: dict[str, settings] = {
 
 def contract_settings(profile: str | settings | None = None) -> settings:
     """The settings of a contract profile: ``profile``, else pytest's
-    ``--contract-profile``, else the ``AUTHSESSIONS_CONTRACT_PROFILE``
+    ``--authsessions-contract-profile``, else the ``AUTHSESSIONS_CONTRACT_PROFILE``
     variable, else ``dev``.
 
     A ``settings`` object is returned as it is, for implementers who need

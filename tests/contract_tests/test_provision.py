@@ -38,3 +38,104 @@ def test_free_port_skips_ports_whose_bus_port_cannot_exist(
 
     monkeypatch.setattr(socket, "socket", Socket)
     assert _provision.free_port() == 40000
+
+
+# The fixtures, under whichever provider the run chose: `make test` runs
+# them on local binaries, CI's Docker leg in containers.
+
+
+def _expected_provider(config: pytest.Config, option: str) -> set[str]:
+    chosen = config.getoption(option)
+    return {"binary", "docker"} if chosen in ("auto", "url") else {chosen}
+
+
+@pytest.mark.redis
+def test_the_redis_fixture_answers_and_comes_from_the_chosen_provider(
+    redis_server: Any, pytestconfig: pytest.Config
+) -> None:
+    import redis
+
+    if redis_server.provider != "url":
+        assert redis_server.provider in _expected_provider(
+            pytestconfig, "--authsessions-redis-provider"
+        )
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        assert client.ping()
+    finally:
+        client.close()
+
+
+@pytest.mark.redis
+def test_a_dedicated_redis_stops_and_starts_again(
+    redis_server_factory: Any, pytestconfig: pytest.Config
+) -> None:
+    import redis
+
+    server = redis_server_factory()
+    assert server.provider in _expected_provider(pytestconfig, "--authsessions-redis-provider")
+    client = redis.Redis.from_url(server.url, socket_timeout=2)
+    try:
+        client.set("kept", "no: persistence is off")
+        server.stop(kill=True)
+        with pytest.raises(redis.ConnectionError):
+            client.ping()
+        server.start()
+        client.connection_pool.disconnect()
+        assert client.ping()
+    finally:
+        client.close()
+
+
+@pytest.mark.redis_cluster
+def test_the_cluster_fixture_serves_every_slot(redis_cluster: Any) -> None:
+    from redis.cluster import RedisCluster
+
+    client = RedisCluster.from_url(redis_cluster.url)
+    try:
+        info = client.cluster_info()
+        assert info["cluster_state"] == "ok"
+        assert int(info["cluster_slots_assigned"]) == 16384
+    finally:
+        client.close()
+
+
+@pytest.mark.postgres
+def test_the_postgres_fixture_answers_and_comes_from_the_chosen_provider(
+    postgres_server: Any, pytestconfig: pytest.Config
+) -> None:
+    import sqlalchemy
+
+    if postgres_server.provider != "url":
+        assert postgres_server.provider in _expected_provider(
+            pytestconfig, "--authsessions-postgres-provider"
+        )
+    engine = sqlalchemy.create_engine(postgres_server.url)
+    try:
+        with engine.connect() as connection:
+            version = connection.execute(sqlalchemy.text("SHOW server_version")).scalar()
+        assert str(version).split(".")[0].isdigit()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_dedicated_postgres_stops_and_starts_again(postgres_server_factory: Any) -> None:
+    import sqlalchemy
+
+    server = postgres_server_factory()
+
+    def one() -> Any:
+        engine = sqlalchemy.create_engine(server.url, connect_args={"connect_timeout": 5})
+        try:
+            with engine.connect() as connection:
+                return connection.execute(sqlalchemy.text("SELECT 1")).scalar()
+        finally:
+            engine.dispose()
+
+    assert one() == 1
+    server.stop()
+    with pytest.raises(sqlalchemy.exc.OperationalError):
+        one()
+    server.start()
+    assert one() == 1

@@ -83,7 +83,9 @@ def test_user_ids_round_trip_with_their_type(
         [1, 2],
         "text",
     ],
-    ids=repr,
+    # stable ids: xdist workers must collect the same names (an object's
+    # repr holds its address)
+    ids=lambda bad: "object" if isinstance(bad, dict) and "o" in bad else repr(bad),
 )
 def test_values_that_cannot_round_trip_raise_the_documented_error(bad: Any) -> None:
     store = InMemorySessions()

@@ -11,6 +11,11 @@ from contract_tests import SessionsContract
 
 
 class TestInMemorySessions(SessionsContract):
+    # the sync twin is generated from the asyncio store (`scripts/unasync.py
+    # --check` proves it token for token): the full profile runs on the
+    # source, the twin runs every example rule and a short state machine
+    contract_profile = "dev"
+
     @pytest.fixture
     def sessions_factory(self) -> Any:
         def factory(namespace: str, clock: Any, **options: Any) -> InMemorySessions[Any, Any]:

@@ -66,7 +66,7 @@ def test_every_operation_is_one_round_trip_on_a_cluster_async(
 
 def test_users_spread_over_every_primary_and_listing_sees_them_all(redis_cluster: Any) -> None:
     if not hasattr(redis_cluster, "primaries"):
-        pytest.skip("needs a cluster this run started (not --redis-cluster-url)")
+        pytest.skip("needs a cluster this run started (not --authsessions-redis-cluster-url)")
     store = RedisSessions.from_url(redis_cluster.url, cluster=True, prefix="spread:")
     policy_free = RedisSessions.from_url(
         redis_cluster.url,

@@ -14,6 +14,11 @@ pytestmark = pytest.mark.redis
 
 
 class TestRedisSessions(SessionsContract):
+    # the sync twin is generated from the asyncio store (`scripts/unasync.py
+    # --check` proves it token for token): the full profile runs on the
+    # source, the twin runs every example rule and a short state machine
+    contract_profile = "dev"
+
     @pytest.fixture
     def sessions_factory(self, redis_server: Any) -> Any:
         def factory(namespace: str, clock: Any, **options: Any) -> Any:

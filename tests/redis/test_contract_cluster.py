@@ -15,6 +15,11 @@ pytestmark = pytest.mark.redis_cluster
 
 
 class TestRedisSessionsOnCluster(SessionsContract):
+    # the sync twin is generated from the asyncio store (`scripts/unasync.py
+    # --check` proves it token for token): the full profile runs on the
+    # source, the twin runs every example rule and a short state machine
+    contract_profile = "dev"
+
     @pytest.fixture
     def sessions_factory(self, redis_cluster: Any) -> Any:
         def factory(namespace: str, clock: Any, **options: Any) -> Any:

@@ -13,7 +13,7 @@ from authsessions import RedisSessions
 
 from .consistency import check_consistency
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("fsync", ["always", "everysec"])

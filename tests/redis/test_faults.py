@@ -31,7 +31,7 @@ from .consistency import check_consistency
 from .fault_proxy import FaultProxy
 from .helpers import close_async
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 UP_CUTS = [0, 1, 9, 40, 120, 250, 400]  # bytes of the request that get through
 DOWN_CUTS = [0, 1, 4, 30, 100]  # bytes of the reply that get through

@@ -22,7 +22,7 @@ from contract_tests import FakeClock
 
 from .consistency import check_consistency, snapshot
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 SECONDS = float(os.environ.get("AUTHSESSIONS_LOAD_SECONDS", "2"))
 

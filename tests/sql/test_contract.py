@@ -1,12 +1,14 @@
 """The SQL stores pass the contract, tested exactly as a third party would:
 SQLite in a file and in memory, PostgreSQL, sync and asyncio.
 
-The full profile runs on every distinct piece of code: the sync and asyncio
-stores on PostgreSQL and the sync store on a SQLite file. SQLite in memory
-(the same dialect as the file) and aiosqlite (the asyncio store of the
-PostgreSQL runs, on a driver whose every call hops to a thread, 3x slower
-than the sync one) run the short ``dev`` profile: under ``ci`` the two cost
-six minutes and cover no new statement."""
+The full profile runs once per dialect on its own code: the asyncio store
+(the source the sync twin is generated from) on PostgreSQL, and the sync
+store on a SQLite file (sqlite3, SQLite's main driver). The others run the
+short ``dev`` profile, every example rule and a short state machine: the
+sync twin on PostgreSQL (``scripts/unasync.py --check`` proves it is the
+source token for token), SQLite in memory (the file's dialect) and
+aiosqlite (the asyncio store on a driver whose every call hops to a
+thread)."""
 
 from __future__ import annotations
 
@@ -61,6 +63,11 @@ class TestAsyncSqlSessionsOnSqliteFile(SessionsContract):
 
 @pytest.mark.postgres
 class TestSqlSessionsOnPostgres(SessionsContract):
+    # the sync twin is generated from the asyncio store (`scripts/unasync.py
+    # --check` proves it token for token): the full profile runs on the
+    # source, the twin runs every example rule and a short state machine
+    contract_profile = "dev"
+
     @pytest.fixture
     def sessions_factory(self, postgres_engine: Any) -> Any:
         return sync_factory(lambda namespace: postgres_engine)
