@@ -1,9 +1,10 @@
 """authsessions: typed server-side auth sessions with interchangeable stores.
 
-Everything public is importable from here. The stores that need an optional
-extra (``RedisSessions`` needs ``authsessions[redis]``, ``SqlSessions``
-``authsessions[sql]``) are imported on first use, so the rest works without
-them; touching one without its extra raises an ImportError naming the
+Everything public is importable from here. Every store is imported on
+first use, so importing this package (or a part of it, such as
+``authsessions.web``) loads no store it does not use, and the stores that
+need an optional extra (``RedisSessions`` needs ``authsessions[redis]``,
+``SqlSessions`` ``authsessions[sql]``) are not needed for the rest; touching one without its extra raises an ImportError naming the
 ``pip install`` line. Store authors: see ``authsessions.kit``.
 """
 
@@ -17,7 +18,6 @@ from ._errors import (
     ConfigurationError,
     InvalidSessionDataError,
     LimitExceededError,
-    RedisServerNotFound,
     SessionBackendError,
     StoredDataError,
 )
@@ -26,12 +26,12 @@ from ._ids import SessionId
 from ._policy import SessionPolicy
 from ._protocols import AsyncSessions, Sessions
 from ._session import Session, SessionList, SessionStats
-from .memory import AsyncInMemorySessions, InMemorySessions
-
 if _TYPE_CHECKING:
+    from .memory import AsyncInMemorySessions, InMemorySessions
     from .redis import (
         AsyncRedisSessions,
         EmbeddedRedis,
+        RedisServerNotFound,
         RedisSessions,
         embedded_redis,
         embedded_redis_server,
@@ -68,10 +68,14 @@ __all__ = [
     "make_converter",
 ]
 
-# name -> the public module holding it, imported on first use
+# name -> the public module holding it, imported on first use (so that
+# `import authsessions.web`, or any other part, loads no store it does not use)
 _LAZY = {
+    "AsyncInMemorySessions": "authsessions.memory",
+    "InMemorySessions": "authsessions.memory",
     "AsyncRedisSessions": "authsessions.redis",
     "EmbeddedRedis": "authsessions.redis",
+    "RedisServerNotFound": "authsessions.redis",
     "RedisSessions": "authsessions.redis",
     "embedded_redis": "authsessions.redis",
     "embedded_redis_server": "authsessions.redis",

@@ -269,14 +269,14 @@ class Codec(Generic[U, M]):
         """
         out: SessionList[U, M] = SessionList()
         append = out.append
-        idle = self.policy.idle_ttl_ms
+        expires_ms = self.policy.expires_ms
         plain_user, plain_meta = self._plain["user_id"], self._plain["meta"]
         user: Any
         meta: Any
         for key, absolute, created, last, user, label, meta in rows:
             if not (type(absolute) is type(created) is type(last) is int):
                 raise StoredDataError(key_prefix + str(key), "record", "an authsessions record")
-            expires = last + idle if idle and last + idle < absolute else absolute
+            expires = expires_ms(absolute, last)
             if type(user) is plain_user and type(meta) is plain_meta and type(label) is str:
                 # the common case inlined: a Session from exact JSON values
                 append(

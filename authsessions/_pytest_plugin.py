@@ -113,16 +113,16 @@ def _unavailable(config: pytest.Config, what: str, reason: str, flag: str) -> No
 
 
 def _provision(config: pytest.Config, **kwargs: Any) -> Any:
-    import contract_tests
+    from authsessions import testing
 
     try:
-        return contract_tests.provision(
+        return testing.provision(
             config.getoption("--authsessions-redis-provider"),
             url=config.getoption("--authsessions-redis-url"),
             image=config.getoption("--authsessions-redis-docker-image"),
             **kwargs,
         )
-    except (contract_tests.Unavailable, OSError) as err:
+    except (testing.Unavailable, OSError) as err:
         _unavailable(config, "Redis", str(err), "--authsessions-require-redis")
         raise  # unreachable: _unavailable always raises
 
@@ -137,11 +137,12 @@ def redis_server(pytestconfig: pytest.Config) -> Iterator[Any]:
         if endpoint.provider == "url":
             import redis
 
-            import contract_tests
+            from authsessions.testing import remove_namespace
+            from contract_tests import NAMESPACE_ROOT
 
             client = redis.Redis.from_url(endpoint.url)
             try:
-                contract_tests.remove_namespace(client, contract_tests.NAMESPACE_ROOT)
+                remove_namespace(client, NAMESPACE_ROOT)
             finally:
                 client.close()
         endpoint.cleanup()
@@ -160,16 +161,16 @@ class ClusterEndpoint:
 
 
 def _start_cluster(config: pytest.Config, **kwargs: Any) -> Any:
-    import contract_tests
+    from authsessions import testing
 
     provider = config.getoption("--authsessions-redis-provider")
     try:
-        return contract_tests.LocalCluster(
+        return testing.LocalCluster(
             "auto" if provider == "url" else provider,
             image=config.getoption("--authsessions-redis-docker-image"),
             **kwargs,
         )
-    except (contract_tests.Unavailable, OSError) as err:
+    except (testing.Unavailable, OSError) as err:
         _unavailable(config, "Redis", str(err), "--authsessions-require-redis")
         raise
 
@@ -186,11 +187,11 @@ def redis_cluster(pytestconfig: pytest.Config) -> Iterator[Any]:
         if url:
             from redis.cluster import RedisCluster
 
-            import contract_tests
+            from contract_tests import NAMESPACE_ROOT
 
             client = RedisCluster.from_url(url)
             try:
-                for key in list(client.scan_iter(match=contract_tests.NAMESPACE_ROOT + "*")):
+                for key in list(client.scan_iter(match=NAMESPACE_ROOT + "*")):
                     client.unlink(key)
             finally:
                 client.close()
@@ -221,7 +222,7 @@ def redis_server_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., 
     Call it as ``redis_server_factory(extra_args=[...], provider="binary")``;
     the provider defaults to ``--authsessions-redis-provider`` (``url`` means ``auto``).
     """
-    import contract_tests
+    from authsessions import testing
 
     started: list[Any] = []
 
@@ -231,10 +232,10 @@ def redis_server_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., 
         if chosen == "url":
             chosen = "auto"
         try:
-            endpoint = contract_tests.provision(
+            endpoint = testing.provision(
                 chosen, image=pytestconfig.getoption("--authsessions-redis-docker-image"), **kwargs
             )
-        except (contract_tests.Unavailable, OSError) as err:
+        except (testing.Unavailable, OSError) as err:
             _unavailable(pytestconfig, "Redis", str(err), "--authsessions-require-redis")
             raise
         started.append(endpoint)
@@ -246,15 +247,15 @@ def redis_server_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., 
 
 
 def _provision_postgres(config: pytest.Config) -> Any:
-    import contract_tests
+    from authsessions import testing
 
     try:
-        return contract_tests.provision_postgres(
+        return testing.provision_postgres(
             config.getoption("--authsessions-postgres-provider"),
             url=config.getoption("--authsessions-postgres-url"),
             image=config.getoption("--authsessions-postgres-docker-image"),
         )
-    except (contract_tests.Unavailable, OSError) as err:
+    except (testing.Unavailable, OSError) as err:
         _unavailable(config, "PostgreSQL", str(err), "--authsessions-require-postgres")
         raise
 
@@ -274,18 +275,18 @@ def postgres_server(pytestconfig: pytest.Config) -> Iterator[Any]:
 def postgres_server_factory(pytestconfig: pytest.Config) -> Iterator[Callable[[], Any]]:
     """Start dedicated PostgreSQL servers a test may stop, kill and hang;
     all are removed after the test (``url`` mode falls back to auto)."""
-    import contract_tests
+    from authsessions import testing
 
     started: list[Any] = []
 
     def start() -> Any:
         chosen = pytestconfig.getoption("--authsessions-postgres-provider")
         try:
-            endpoint = contract_tests.provision_postgres(
+            endpoint = testing.provision_postgres(
                 "auto" if chosen == "url" else chosen,
                 image=pytestconfig.getoption("--authsessions-postgres-docker-image"),
             )
-        except (contract_tests.Unavailable, OSError) as err:
+        except (testing.Unavailable, OSError) as err:
             _unavailable(pytestconfig, "PostgreSQL", str(err), "--authsessions-require-postgres")
             raise
         started.append(endpoint)

@@ -39,7 +39,6 @@ from ._errors import (
     ConfigurationError,
     InvalidSessionDataError,
     LimitExceededError,
-    RedisServerNotFound,
     SessionBackendError,
     StoredDataError,
     backend_errors,
@@ -60,7 +59,7 @@ from ._ids import (
     secret_matches,
     user_tag,
 )
-from ._policy import MAX_DURATION, SessionPolicy, expires_ms
+from ._policy import MAX_DURATION, SessionPolicy
 from ._protocols import AsyncSessions, Sessions
 from ._session import Session, SessionList, SessionStats
 
@@ -87,7 +86,6 @@ __all__ = [
     "LimitExceededError",
     "MAX_DURATION",
     "ParsedSessionId",
-    "RedisServerNotFound",
     "SECRET_LENGTH",
     "SESSION_ID_LENGTH",
     "Session",
@@ -106,7 +104,6 @@ __all__ = [
     "describe_error",
     "dumps",
     "evictions_needed",
-    "expires_ms",
     "from_ms",
     "hash_secret_hex",
     "is_session_key",

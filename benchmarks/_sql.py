@@ -19,7 +19,7 @@ from _timing import Bench, now_ms
 from authsessions import RedisSessions, SessionPolicy
 from authsessions.kit import dumps, mint_session_id, parse_session_id, user_tag
 from authsessions.sql import SqlSessions
-from contract_tests import provision_postgres
+from authsessions.testing import provision_postgres
 
 UNLIMITED = SessionPolicy(max_sessions_per_user=None)
 THROTTLED = SessionPolicy(max_sessions_per_user=None, touch_interval=timedelta(hours=1))

@@ -380,7 +380,7 @@ def section_stream(ctx: Any) -> None:
         else:
             from redis.cluster import RedisCluster
 
-            from contract_tests import LocalCluster
+            from authsessions.testing import LocalCluster
 
             cluster = LocalCluster("binary", primaries=3)
             url, client = cluster.url, RedisCluster.from_url(cluster.url)

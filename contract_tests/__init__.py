@@ -2,7 +2,10 @@
 
 Subclass :class:`SessionsContract` in a test module, provide a
 ``sessions_factory`` fixture, and run pytest; or call :func:`run_contract`
-from a notebook or script. Needs ``pip install 'authsessions[contract]'``
+from a notebook or script. This package is the specification only: real
+servers for tests come from ``authsessions.testing`` (and the pytest
+plugin's fixtures); :class:`FakeClock`, the clock every rule hands the
+factory, is re-exported from there. Needs ``pip install 'authsessions[contract]'``
 (pytest and Hypothesis).
 """
 
@@ -15,16 +18,14 @@ except ImportError as _err:  # pragma: no cover - exercised in a fresh virtualen
         "pip install 'authsessions[contract]'"
     ) from _err
 
+from authsessions.testing import FakeClock
+
 from ._base import ContractBase
-from ._clock import FakeClock
-from ._cluster import LocalCluster
 from ._contract import SessionsContract
 from ._driver import StoreDriver
 from ._harness import HiddenSessionId
 from ._model import Model
 from ._namespaces import NAMESPACE_ROOT, new_namespace
-from ._postgres import DEFAULT_POSTGRES_IMAGE, PostgresEndpoint, provision_postgres
-from ._provision import Endpoint, Unavailable, provision, remove_namespace
 from ._runner import ContractReport, RuleResult, run_contract
 from ._settings import PROFILE_ENV, PROFILES, contract_settings
 from ._spec import SPECIFIES, StoreInterfaceError
@@ -38,33 +39,25 @@ __all__ = [
     "BIG_INTS",
     "ContractBase",
     "ContractReport",
-    "DEFAULT_POSTGRES_IMAGE",
     "DeviceMeta",
-    "Endpoint",
     "FakeClock",
     "HiddenSessionId",
     "LOOKALIKES",
-    "LocalCluster",
     "Model",
     "NAMESPACE_ROOT",
     "PROFILES",
     "PROFILE_ENV",
-    "PostgresEndpoint",
     "ProfileMeta",
     "RuleResult",
     "SPECIFIES",
     "SessionsContract",
     "StoreDriver",
     "StoreInterfaceError",
-    "Unavailable",
     "contract_settings",
     "json_values",
     "labels",
     "metas",
     "new_namespace",
-    "provision",
-    "provision_postgres",
-    "remove_namespace",
     "run_contract",
     "user_ids",
 ]

@@ -14,8 +14,8 @@ from hypothesis import find, settings
 from hypothesis import strategies as st
 
 from authsessions import SessionPolicy
+from authsessions.testing import FakeClock
 
-from ._clock import FakeClock
 from ._driver import StoreDriver
 from ._harness import Harness
 from ._namespaces import new_namespace

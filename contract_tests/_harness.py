@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from authsessions import Session, SessionStats, SessionUtils
+from authsessions.testing import FakeClock
 
-from ._clock import FakeClock
 from ._driver import StoreDriver
 
 

@@ -19,9 +19,6 @@ from hypothesis import HealthCheck, settings
 
 PROFILE_ENV = "AUTHSESSIONS_CONTRACT_PROFILE"
 
-# set by the pytest plugin from --authsessions-contract-profile
-OPTION_PROFILE: str | None = None
-
 _SUPPRESSED = [
     # the store under test comes from a function-scoped pytest fixture on
     # purpose: it is a factory, and every example builds its own store in a
@@ -73,7 +70,7 @@ def contract_settings(profile: str | settings | None = None) -> settings:
     """
     if isinstance(profile, settings):
         return profile
-    name = profile or OPTION_PROFILE or os.environ.get(PROFILE_ENV) or "dev"
+    name = profile or os.environ.get(PROFILE_ENV) or "dev"
     try:
         return PROFILES[name]
     except KeyError:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from authsessions import InMemorySessions, RedisServerNotFound, Sessions, SessionUtils
+from authsessions import InMemorySessions, Sessions, SessionUtils
 
 from ._errors import CliError
 from ._output import Output
@@ -47,7 +47,7 @@ def _store(
         return
     if kind in ("auto", "redis"):
         try:
-            from authsessions.redis import RedisSessions, embedded_redis
+            from authsessions.redis import RedisServerNotFound, RedisSessions, embedded_redis
         except ImportError as err:
             if kind == "redis":
                 raise CliError(str(err), 2) from None

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
@@ -93,8 +92,3 @@ class Output:
 class _Silent:
     def update(self, *args: Any, **kwargs: Any) -> None:
         pass
-
-
-def no_color() -> bool:
-    """Whether the user asked for no colour (https://no-color.org)."""
-    return bool(os.environ.get("NO_COLOR"))

@@ -15,7 +15,13 @@ except ImportError as _err:  # pragma: no cover - exercised in a subprocess test
     ) from _err
 
 from ._async import AsyncRedisSessions
-from ._embedded import EmbeddedRedis, embedded_redis, embedded_redis_server, find_redis_server
+from ._embedded import (
+    EmbeddedRedis,
+    RedisServerNotFound,
+    embedded_redis,
+    embedded_redis_server,
+    find_redis_server,
+)
 from ._sync import RedisSessions
 
 del _redis
@@ -23,6 +29,7 @@ del _redis
 __all__ = [
     "AsyncRedisSessions",
     "EmbeddedRedis",
+    "RedisServerNotFound",
     "RedisSessions",
     "embedded_redis",
     "embedded_redis_server",

@@ -58,10 +58,6 @@ SCAN_BELOW = SLOTS  # admin paths SCAN databases of at most this many keys
 _REGISTRY_BATCH = 1024  # registries read per pipeline
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 class AsyncRedisSessions(Generic[U, M]):
     """Sessions in Redis or Redis Cluster, for asyncio.
 
@@ -553,7 +549,7 @@ class AsyncRedisSessions(Generic[U, M]):
                         for key in registries[start : start + _REGISTRY_BATCH]:
                             pipe.hkeys(key)
                         replies = await pipe.execute()
-                yield [_text(tag) for reply in replies for tag in reply]
+                yield [_records.as_text(tag) for reply in replies for tag in reply]
             return
         with backend_errors("redis", operation):
             # raw bytes, whatever the client's decode_responses
@@ -567,7 +563,7 @@ class AsyncRedisSessions(Generic[U, M]):
         calls: list[Call] = [(keys[i : i + chunk], []) for i in range(0, len(keys), chunk)]
         if calls:
             replies = await self._pipeline(operation, _scripts.WALK_REGISTRIES, calls)
-            yield [_text(tag) for reply in replies for tag in reply]
+            yield [_records.as_text(tag) for reply in replies for tag in reply]
 
     async def _listing_batches(self) -> AsyncIterator[SessionList[U, M]]:
         codec = self._config.codec

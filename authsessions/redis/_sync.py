@@ -60,10 +60,6 @@ SCAN_BELOW = SLOTS  # admin paths SCAN databases of at most this many keys
 _REGISTRY_BATCH = 1024  # registries read per pipeline
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 class RedisSessions(Generic[U, M]):
     """Sessions in Redis or Redis Cluster (sync).
 
@@ -553,7 +549,7 @@ class RedisSessions(Generic[U, M]):
                         for key in registries[start : start + _REGISTRY_BATCH]:
                             pipe.hkeys(key)
                         replies = pipe.execute()
-                yield [_text(tag) for reply in replies for tag in reply]
+                yield [_records.as_text(tag) for reply in replies for tag in reply]
             return
         with backend_errors("redis", operation):
             # raw bytes, whatever the client's decode_responses
@@ -565,7 +561,7 @@ class RedisSessions(Generic[U, M]):
         calls: list[Call] = [(keys[i : i + chunk], []) for i in range(0, len(keys), chunk)]
         if calls:
             replies = self._pipeline(operation, _scripts.WALK_REGISTRIES, calls)
-            yield [_text(tag) for reply in replies for tag in reply]
+            yield [_records.as_text(tag) for reply in replies for tag in reply]
 
     def _listing_batches(self) -> Iterator[SessionList[U, M]]:
         codec = self._config.codec

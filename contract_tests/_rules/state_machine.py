@@ -22,10 +22,10 @@ from hypothesis.stateful import (
 )
 
 from authsessions import InvalidSessionDataError, SessionPolicy, SessionStats
+from authsessions.testing import FakeClock
 
 from .._base import ContractBase, StoreFactory
 from .._checks import check_listing, check_session, same_typed
-from .._clock import FakeClock
 from .._driver import StoreDriver
 from .._harness import HiddenSessionId, hide
 from .._model import Model

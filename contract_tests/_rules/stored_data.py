@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from authsessions import StoredDataError
+from authsessions.testing import FakeClock
 
 from .._base import ContractBase, StoreFactory
-from .._clock import FakeClock
 from .._namespaces import new_namespace
 
 

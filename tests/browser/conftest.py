@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from contract_tests._provision import free_port, wait_until
+from authsessions.testing import free_port, wait_until
 
 
 def _find(env: str, names: tuple[str, ...]) -> str | None:

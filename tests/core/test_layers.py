@@ -1,6 +1,10 @@
 """The layers, enforced: the core at the top, backends and tools built on
 its public face only (``authsessions`` and ``authsessions.kit``), stores on
-the kit alone, like a third party's store would be."""
+the kit alone, like a third party's store would be.
+
+Layers come from the folders: every subpackage of ``authsessions`` is a
+store package unless it is named below as an integration or a tool, so a
+new store folder is held to the strictest rule the day it appears."""
 
 from __future__ import annotations
 
@@ -26,11 +30,20 @@ CORE = {
     "kit",
     "__init__",
 }
-STORES = {"memory", "redis", "sql"}
+INTEGRATIONS = {"web", "starlette", "flask"}
+TOOLS = {"cli", "testing"}
+# a store may use the kit only; the one exception, and why
+STORE_EXCEPTIONS = {
+    # the embedded redis-server is the binary provider behind
+    # authsessions.testing's Redis and shares its process helpers
+    "authsessions.redis._embedded": {"authsessions.testing"},
+}
+CONTRACT = PACKAGE.parent / "contract_tests"
 
 
 def _module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    # (contract_tests sits beside authsessions, so the same parent serves)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -54,8 +67,20 @@ def _imports(path: Path) -> list[str]:
     return found
 
 
-def _modules() -> list[Path]:
-    return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+def _modules(root: Path = PACKAGE) -> list[Path]:
+    return sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _subpackages() -> set[str]:
+    return {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+
+
+STORES = _subpackages() - INTEGRATIONS - TOOLS
+
+
+def test_the_layers_name_only_folders_that_exist() -> None:
+    assert _subpackages() >= INTEGRATIONS | TOOLS
+    assert {"memory", "redis", "sql"} <= STORES
 
 
 def _layer(path: Path) -> str:
@@ -91,9 +116,10 @@ def test_nothing_outside_the_core_imports_a_private_core_module(path: Path) -> N
 )
 def test_stores_use_the_public_kit_and_nothing_else_from_authsessions(path: Path) -> None:
     own = _module_name(path).split(".")[:2]
+    allowed = STORE_EXCEPTIONS.get(_module_name(path), set())
     for target in _imports(path):
         parts = target.split(".")
-        if parts[0] != "authsessions" or parts[:2] == own:
+        if parts[0] != "authsessions" or parts[:2] == own or ".".join(parts[:2]) in allowed:
             continue
         assert parts[:2] == ["authsessions", "kit"], (
             f"{_module_name(path)} imports {target}: a store may use authsessions.kit only"
@@ -115,13 +141,22 @@ def test_the_core_never_imports_a_backend_or_a_tool(path: Path) -> None:
 
 
 def test_the_plugin_imports_only_pytest_and_the_standard_library() -> None:
-    for target in _imports(PACKAGE / "_pytest_plugin.py"):
-        root = target.split(".")[0]
-        assert root in {"__future__", "os", "collections", "typing", "pytest", "contract_tests",
-                        "redis"}, target  # fmt: skip
-
-
-INTEGRATIONS = {"web", "starlette", "flask"}
+    # it is loaded into every pytest run of every project that installs
+    # authsessions: the rest is imported by a fixture, when a test uses one
+    path = PACKAGE / "_pytest_plugin.py"
+    tree = ast.parse(path.read_text("utf-8"))
+    top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    for node in top:
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+        for name in names:
+            assert (name or "").split(".")[0] in {
+                "__future__", "os", "collections", "typing", "pytest"
+            }, name  # fmt: skip
+    for target in _imports(path):
+        assert target.split(".")[0] in {
+            "__future__", "os", "collections", "typing", "pytest", "authsessions",
+            "contract_tests", "redis",
+        }, target  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -140,3 +175,33 @@ def test_web_integrations_use_public_modules_and_no_store(path: Path) -> None:
             f"{_module_name(path)} imports {target}: integrations use authsessions, "
             "authsessions.kit and authsessions.web only"
         )
+
+
+@pytest.mark.parametrize(
+    "path", _modules(CONTRACT), ids=lambda p: str(p.relative_to(CONTRACT.parent))
+)
+def test_the_contract_uses_public_modules_and_names_no_store(path: Path) -> None:
+    # the specification is written against the interface, as a third
+    # party's store is: no private module, no particular store
+    for target in _imports(path):
+        parts = target.split(".")
+        if parts[0] != "authsessions" or len(parts) == 1:
+            continue
+        assert parts[1] in {"kit", "testing", *__import__("authsessions").__all__}, (
+            f"{_module_name(path)} imports {target}: the contract uses authsessions, "
+            "authsessions.kit and authsessions.testing only"
+        )
+        assert parts[1] not in STORES, f"{_module_name(path)} names the store {target}"
+
+
+def test_the_web_layer_loads_no_store() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, authsessions.web\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[:2][-1] in "
+        f"{sorted(STORES)!r}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout

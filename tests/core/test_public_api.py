@@ -11,9 +11,9 @@ import pytest
 
 PUBLIC = ["authsessions", "authsessions.kit", "authsessions.memory", "authsessions.redis",
           "authsessions.sql", "authsessions.web", "authsessions.starlette",
-          "authsessions.flask", "contract_tests"]  # fmt: skip
+          "authsessions.flask", "authsessions.testing", "contract_tests"]  # fmt: skip
 # the public subpackages: everything else under authsessions is private
-SUBPACKAGES = {"kit", "memory", "redis", "sql", "web", "starlette", "flask"}
+SUBPACKAGES = {"kit", "memory", "redis", "sql", "web", "starlette", "flask", "testing"}
 
 
 @pytest.mark.parametrize("name", PUBLIC)
@@ -42,6 +42,29 @@ def test_contract_tests_exports_what_implementers_need() -> None:
 
     for name in ("SessionsContract", "FakeClock", "metas", "user_ids", "labels", "run_contract"):
         assert name in contract_tests.__all__
+
+
+def test_the_specification_ships_no_server_provisioning() -> None:
+    import contract_tests
+
+    provisioning = {"provision", "provision_postgres", "LocalCluster", "Endpoint",
+                    "Unavailable", "remove_namespace", "free_port", "wait_until"}  # fmt: skip
+    assert not provisioning & set(contract_tests.__all__)
+    assert not provisioning & set(dir(contract_tests))
+
+
+def test_the_testing_module_needs_no_test_runner_and_no_driver() -> None:
+    # notebooks and analyses take the fake clock from here without the
+    # [contract] extra; the provisioners import their drivers when called
+    code = (
+        "import sys\n"
+        "for name in ('pytest', 'hypothesis', 'redis', 'sqlalchemy', 'contract_tests'):\n"
+        "    sys.modules[name] = None\n"
+        "from authsessions.testing import FakeClock\n"
+        "print(FakeClock().ms > 0)"
+    )
+    out = _run(code)
+    assert out.stdout.strip() == "True", out.stderr
 
 
 def test_py_typed_is_shipped() -> None:

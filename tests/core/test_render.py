@@ -16,7 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from authsessions import InMemorySessions, Session, SessionList
-from contract_tests import FakeClock, json_values
+from authsessions.testing import FakeClock
+from contract_tests import json_values
 
 ALLOWED_TAGS = {"div", "p", "table", "thead", "tbody", "tr", "th", "td", "b", "pre"}
 MAX_ROWS = 20

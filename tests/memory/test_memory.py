@@ -19,7 +19,7 @@ from authsessions import (
 )
 from authsessions.kit import StoreConfig
 from authsessions.memory._state import MemoryState
-from contract_tests import FakeClock
+from authsessions.testing import FakeClock
 
 
 def test_no_secret_in_repr_or_str_of_anything() -> None:

@@ -13,8 +13,7 @@ from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.cluster import RedisCluster
 
 from authsessions import AsyncRedisSessions, RedisSessions, SessionBackendError, SessionPolicy
-from contract_tests import FakeClock
-from contract_tests._provision import wait_until
+from authsessions.testing import FakeClock, wait_until
 
 from .consistency import check_consistency
 from .helpers import (

@@ -25,7 +25,7 @@ from authsessions import (
     SessionPolicy,
     StoredDataError,
 )
-from contract_tests import FakeClock
+from authsessions.testing import FakeClock
 
 from .helpers import NO_HANDSHAKE, close_async
 

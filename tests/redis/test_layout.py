@@ -17,7 +17,7 @@ import redis
 
 from authsessions import RedisSessions, SessionId, SessionPolicy
 from authsessions.kit import dumps, mint_session_id, user_tag
-from contract_tests import FakeClock
+from authsessions.testing import FakeClock
 
 from .consistency import check_consistency
 

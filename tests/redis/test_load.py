@@ -18,7 +18,7 @@ import pytest
 import redis
 
 from authsessions import AsyncRedisSessions, RedisSessions, SessionId, SessionPolicy
-from contract_tests import FakeClock
+from authsessions.testing import FakeClock
 
 from .consistency import check_consistency, snapshot
 

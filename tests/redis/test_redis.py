@@ -20,7 +20,7 @@ from authsessions import (
     SessionBackendError,
     SessionPolicy,
 )
-from contract_tests import FakeClock
+from authsessions.testing import FakeClock
 
 from .helpers import (
     EXPECTED,

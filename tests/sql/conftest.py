@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from authsessions.sql import (
-    AsyncSqlSessions,
     SqlSessions,
     sqlite_engine,
 )
@@ -33,17 +32,6 @@ def sync_factory(engine_for: Callable[[str], Any]) -> Callable[..., Any]:
             engine_for(namespace), table=table_of(namespace), clock=clock, **options
         )
         store.create_schema()
-        return store
-
-    return factory
-
-
-def async_factory(engine_for: Callable[[str], Any]) -> Callable[..., Any]:
-    async def factory(namespace: str, clock: Any, **options: Any) -> AsyncSqlSessions[Any, Any]:
-        store: AsyncSqlSessions[Any, Any] = AsyncSqlSessions(
-            engine_for(namespace), table=table_of(namespace), clock=clock, **options
-        )
-        await store.create_schema()
         return store
 
     return factory

@@ -19,7 +19,7 @@ from sqlalchemy import event
 
 from authsessions import ConfigurationError, SessionBackendError, SessionId, SessionPolicy
 from authsessions.sql import AsyncSqlSessions, SqlSessions, sessions_table, sqlite_engine
-from contract_tests import FakeClock
+from authsessions.testing import FakeClock
 
 
 def _store(engine: Any, **options: Any) -> SqlSessions[Any, Any]:

@@ -17,7 +17,8 @@ import tempfile
 import warnings
 from typing import Any, Protocol
 
-from ._provision import Unavailable, docker_problem, free_port, wait_until
+from ._processes import free_port, wait_until
+from ._redis import Unavailable, docker_problem
 
 DEFAULT_POSTGRES_IMAGE = "authsessions-postgres:local"
 

@@ -1,4 +1,4 @@
-"""Provisioning helpers the plugin's servers rely on."""
+"""authsessions.testing: the helpers and the servers the plugin's fixtures give."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from contract_tests import _provision
+from authsessions.testing import free_port
 
 
 def test_free_port_skips_ports_whose_bus_port_cannot_exist(
@@ -37,7 +37,7 @@ def test_free_port_skips_ports_whose_bus_port_cannot_exist(
             return self.address
 
     monkeypatch.setattr(socket, "socket", Socket)
-    assert _provision.free_port() == 40000
+    assert free_port() == 40000
 
 
 # The fixtures, under whichever provider the run chose: `make test` runs

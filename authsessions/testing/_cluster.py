@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import redis
 
-from ._provision import Endpoint, Unavailable, provision, wait_until
+from ._processes import wait_until
+from ._redis import Endpoint, Unavailable, provision
 
 SLOTS = 16384
 
@@ -102,11 +103,11 @@ class LocalCluster:
                 _command(clients[0], "CLUSTER", "MEET", "127.0.0.1", self.port(node))
             self._wait(lambda: all(_known(c) == len(self.nodes) for c in clients), "meet")
             if replicas:
-                ids = [_command(c, "CLUSTER", "MYID") for c in clients]
+                ids = [_command(c, "CLUSTER", "MYID", NEVER_DECODE=True).decode() for c in clients]
                 for i in range(len(self.primaries)):
                     for replica in self.replicas[i]:
                         client = clients[self.nodes.index(replica)]
-                        _command(client, "CLUSTER", "REPLICATE", _text(ids[i]))
+                        _command(client, "CLUSTER", "REPLICATE", ids[i])
             self._wait(lambda: all(_state_ok(c) for c in clients), "cluster_state:ok")
             if replicas:
                 expected = replicas * len(self.primaries)
@@ -146,21 +147,17 @@ def _command(client: redis.Redis, *args: Any, **options: Any) -> Any:
     return client.execute_command(*args, **options)  # type: ignore[no-untyped-call]
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 def _known(client: redis.Redis) -> int:
-    return len(_text(_command(client, "CLUSTER", "NODES", NEVER_DECODE=True)).splitlines())
+    return len(_command(client, "CLUSTER", "NODES", NEVER_DECODE=True).decode().splitlines())
 
 
 def _state_ok(client: redis.Redis) -> bool:
-    info = _text(_command(client, "CLUSTER", "INFO", NEVER_DECODE=True))
+    info = _command(client, "CLUSTER", "INFO", NEVER_DECODE=True).decode()
     return "cluster_state:ok" in info
 
 
 def _replica_count(client: redis.Redis) -> int:
-    lines = _text(_command(client, "CLUSTER", "NODES", NEVER_DECODE=True)).splitlines()
+    lines = _command(client, "CLUSTER", "NODES", NEVER_DECODE=True).decode().splitlines()
     return sum(1 for line in lines if "slave" in line.split()[2])
 
 
