@@ -4,8 +4,9 @@ Everything public is importable from here. Every store is imported on
 first use, so importing this package (or a part of it, such as
 ``authsessions.web``) loads no store it does not use, and the stores that
 need an optional extra (``RedisSessions`` needs ``authsessions[redis]``,
-``SqlSessions`` ``authsessions[sql]``) are not needed for the rest; touching one without its extra raises an ImportError naming the
-``pip install`` line. Store authors: see ``authsessions.kit``.
+``SqlSessions`` ``authsessions[sql]``) are not needed for the rest;
+touching one without its extra raises an ImportError naming the ``pip
+install`` line. Store authors: see ``authsessions.kit``.
 """
 
 from typing import TYPE_CHECKING as _TYPE_CHECKING
@@ -26,6 +27,7 @@ from ._ids import SessionId
 from ._policy import SessionPolicy
 from ._protocols import AsyncSessions, Sessions
 from ._session import Session, SessionList, SessionStats
+
 if _TYPE_CHECKING:
     from .memory import AsyncInMemorySessions, InMemorySessions
     from .redis import (

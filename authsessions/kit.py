@@ -8,6 +8,12 @@ contract suite (``contract_tests``) proves the result.
 
 What is here:
 
+- **The store base**: :class:`StoreBase` (sync) and :class:`AsyncStoreBase`
+  hold every rule a store shares; a store implements storage primitives
+  (a few record primitives, or one operation per backend call) and
+  inherits the rest. :class:`StoredRecord` is what the record primitives
+  load and store. ``authsessions.reference`` is a complete store on it.
+
 - **Options**: :class:`StoreConfig` checks the keyword arguments every store
   takes (``user_id_type``, ``meta_type``, ``policy``, ``clock``,
   ``converter``) and holds the :class:`Codec` and the clock;
@@ -31,6 +37,8 @@ What is here:
   ``SessionBackendError``.
 """
 
+from ._base_async import AsyncStoreBase
+from ._base_sync import StoreBase
 from ._clock import Clock, SystemClock, from_ms, now_ms, to_ms
 from ._codec import Codec, dumps, type_name
 from ._config import StoreConfig, StoreOptions
@@ -61,6 +69,7 @@ from ._ids import (
 )
 from ._policy import MAX_DURATION, SessionPolicy
 from ._protocols import AsyncSessions, Sessions
+from ._record import StoredRecord
 from ._session import Session, SessionList, SessionStats
 
 
@@ -77,6 +86,7 @@ def evictions_needed(live_sessions: int, policy: SessionPolicy) -> int:
 
 __all__ = [
     "AsyncSessions",
+    "AsyncStoreBase",
     "AuthSessionsError",
     "Clock",
     "Codec",
@@ -95,9 +105,11 @@ __all__ = [
     "SessionPolicy",
     "SessionStats",
     "Sessions",
+    "StoreBase",
     "StoreConfig",
     "StoreOptions",
     "StoredDataError",
+    "StoredRecord",
     "SystemClock",
     "TAG_LENGTH",
     "backend_errors",

@@ -33,6 +33,8 @@ PACKAGE = ROOT / "authsessions"
 
 # asyncio source -> generated sync twin
 PAIRS = {
+    "authsessions/_base_async.py": "authsessions/_base_sync.py",
+    "authsessions/reference/_async.py": "authsessions/reference/_sync.py",
     "authsessions/memory/_async.py": "authsessions/memory/_sync.py",
     "authsessions/redis/_async.py": "authsessions/redis/_sync.py",
     "authsessions/sql/_async.py": "authsessions/sql/_sync.py",
@@ -53,6 +55,10 @@ NAMES = {
     "create_async_engine": "create_engine",
     "AsyncIterator": "Iterator",
     "aclose": "close",
+    "AsyncStoreBase": "StoreBase",
+    "AsyncDictSessions": "DictSessions",
+    "AsyncStoreLock": "StoreLock",
+    "anext": "next",
 }
 
 # dotted module paths (as NAME . NAME sequences) -> replacement
@@ -65,6 +71,24 @@ DOTTED = {
 # string literals, by their exact opening text (or all of it) -> replacement,
 # per source
 STRINGS: dict[str, dict[str, str]] = {
+    "authsessions/_base_async.py": {
+        '"""The store base for asyncio stores: the source of truth for the sync twin.': (
+            '"""The store base for sync stores, generated from ``_base_async.py``.'
+        ),
+        '"""The base of every asyncio store (see :class:`StoreBase` for sync ones).': (
+            '"""The base of every sync store (see :class:`AsyncStoreBase` for asyncio ones).'
+        ),
+    },
+    "authsessions/reference/_async.py": {
+        '"""A reference store for asyncio: a dict, on the kit\'s store base, storage\n'
+        'code only. The source of truth for the sync twin."""': (
+            '"""A reference store (sync): a dict, on the kit\'s store base, storage code\n'
+            'only. Generated from ``_async.py``."""'
+        ),
+        '"""Sessions in two dicts, for asyncio: records by key, keys by user.': (
+            '"""Sessions in two dicts: records by key, keys by user.'
+        ),
+    },
     "authsessions/memory/_async.py": {
         '"""The in-memory stores, asyncio source of truth (the sync twin is generated)."""': (
             '"""The in-memory store (sync), generated from ``_async.py``."""'

@@ -5,16 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Generic, TypeVar, Unpack, overload
 
-import cattrs
-
 from authsessions.kit import (
-    Clock,
+    AsyncStoreBase,
+    ParsedSessionId,
     Session,
-    SessionId,
     SessionList,
-    SessionPolicy,
     SessionStats,
-    StoreConfig,
     StoreOptions,
 )
 
@@ -24,12 +20,14 @@ U = TypeVar("U")
 M = TypeVar("M")
 
 
-class AsyncInMemorySessions(Generic[U, M]):
+class AsyncInMemorySessions(AsyncStoreBase[U, M], Generic[U, M]):
     """An in-memory store for asyncio (same arguments as :class:`InMemorySessions`).
 
     Task-safe: no operation awaits while it holds the state's lock, so each
     is atomic for other tasks; it may also be shared with threads.
     """
+
+    backend = "memory"
 
     @overload
     def __init__(
@@ -50,15 +48,7 @@ class AsyncInMemorySessions(Generic[U, M]):
     def __init__(
         self, *, user_id_type: type[U], meta_type: type[M], **options: Unpack[StoreOptions]
     ) -> None: ...
-    def __init__(
-        self,
-        *,
-        user_id_type: Any = str,
-        meta_type: Any = dict[str, Any],
-        policy: SessionPolicy | None = None,
-        clock: Clock | None = None,
-        converter: cattrs.Converter | None = None,
-    ) -> None:
+    def __init__(self, **options: Any) -> None:
         """Build the store.
 
         Args:
@@ -73,79 +63,60 @@ class AsyncInMemorySessions(Generic[U, M]):
         Raises:
             ConfigurationError: for an invalid option.
         """
-        config = StoreConfig.build(
-            user_id_type=user_id_type,
-            meta_type=meta_type,
-            policy=policy,
-            clock=clock,
-            converter=converter,
-        )
-        self._state: MemoryState[U, M] = MemoryState(config)
+        super().__init__(**options)
+        self._state: MemoryState[U, M] = MemoryState(self._config)
 
-    def __repr__(self) -> str:
-        return self._state.config.describe(type(self).__name__, sessions=len(self._state))
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"sessions": len(self._state)}
 
-    @property
-    def policy(self) -> SessionPolicy:
-        """The store's policy."""
-        return self._state.config.policy
+    # the operation primitives: each one call into the state, under its lock
 
-    async def create_session(self, *, user_id: U, label: str, meta: M) -> SessionId:
-        """See :meth:`authsessions.Sessions.create_session`."""
-        return self._state.create_session(user_id=user_id, label=label, meta=meta)
+    async def _read(self, parsed: ParsedSessionId, operation: str) -> Any | None:
+        return self._state.read(parsed)
 
-    async def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
-        """See :meth:`authsessions.Sessions.get_user_id_from_session`."""
-        return self._state.get_user_id_from_session(session_id)
+    async def _read_key(self, key: str) -> Any | None:
+        return self._state.read_key(key)
 
-    async def get_session_meta(self, session_id: SessionId | None) -> M | None:
-        """See :meth:`authsessions.Sessions.get_session_meta`."""
-        return self._state.get_session_meta(session_id)
+    async def _insert(
+        self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str
+    ) -> bool:
+        return self._state.insert(parsed, user_json, label, meta_json)
 
-    async def get_session(self, session_id: SessionId | None) -> Session[U, M] | None:
-        """See :meth:`authsessions.Sessions.get_session`."""
-        return self._state.get_session(session_id)
+    async def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
+        return self._state.set_meta(parsed, meta_json)
 
-    async def get_session_by_key(self, key: str) -> Session[U, M] | None:
-        """See :meth:`authsessions.Sessions.get_session_by_key`."""
-        return self._state.get_session_by_key(key)
+    async def _rotate(self, parsed: ParsedSessionId, rotated: ParsedSessionId) -> bool:
+        return self._state.rotate(parsed, rotated)
 
-    async def set_session_meta(self, session_id: SessionId, meta: M) -> bool:
-        """See :meth:`authsessions.Sessions.set_session_meta`."""
-        return self._state.set_session_meta(session_id, meta)
+    async def _destroy(self, key: str, parsed: ParsedSessionId | None) -> bool:
+        return self._state.destroy(key, parsed)
 
-    async def rotate_session(self, session_id: SessionId) -> SessionId | None:
-        """See :meth:`authsessions.Sessions.rotate_session`."""
-        return self._state.rotate_session(session_id)
-
-    async def destroy_session(self, session: SessionId | Session[U, M]) -> bool:
-        """See :meth:`authsessions.Sessions.destroy_session`."""
-        return self._state.destroy_session(session)
-
-    async def destroy_sessions_for_user(
-        self, user_id: U, *, keep: SessionId | Session[U, M] | None = None
+    async def _destroy_user(
+        self, user_json: str, tag: str, keep_key: str | None, keep_id: ParsedSessionId | None
     ) -> int:
-        """See :meth:`authsessions.Sessions.destroy_sessions_for_user`."""
-        return self._state.destroy_sessions_for_user(user_id, keep=keep)
+        return self._state.destroy_user(user_json, keep_key, keep_id)
 
-    async def get_sessions_for_user(self, user_id: U) -> SessionList[U, M]:
-        """See :meth:`authsessions.Sessions.get_sessions_for_user`."""
-        return self._state.get_sessions_for_user(user_id)
+    async def _list_user(self, user_json: str, tag: str) -> SessionList[U, M]:
+        return self._state.list_user(user_json)
 
-    async def list_sessions(self) -> SessionList[U, M]:
-        """See :meth:`authsessions.Sessions.list_sessions`."""
-        return self._state.list_sessions()
-
-    async def iter_sessions(self) -> AsyncIterator[Session[U, M]]:
-        """See :meth:`authsessions.Sessions.iter_sessions`."""
+    async def _batches(self, operation: str) -> AsyncIterator[SessionList[U, M]]:
         for batch in self._state.iter_batches():
-            for session in batch:
-                yield session
+            yield batch
 
-    async def prune(self) -> int:
-        """See :meth:`authsessions.Sessions.prune`."""
+    async def _prune(self) -> int:
         return self._state.prune()
 
-    async def stats(self) -> SessionStats:
-        """See :meth:`authsessions.Sessions.stats`."""
+    async def _stats(self) -> SessionStats:
         return self._state.stats()
+
+    # what a read found is the state's snapshot (see MemoryState)
+
+    def _user_id_of(self, key: str, found: Any) -> U:
+        user_id: U = found[7]
+        return user_id
+
+    def _meta_of(self, key: str, found: Any) -> M:
+        return self._config.codec.decode_meta(key, found[3])
+
+    def _session_of(self, key: str, found: Any) -> Session[U, M]:
+        return self._state.session(found)

@@ -27,16 +27,11 @@ import attrs
 from authsessions.kit import (
     ParsedSessionId,
     Session,
-    SessionId,
     SessionList,
     SessionStats,
     StoreConfig,
     evictions_needed,
-    is_session_key,
-    mint_session_id,
-    parse_session_id,
     secret_matches,
-    user_tag,
 )
 
 U = TypeVar("U")
@@ -156,10 +151,12 @@ class MemoryState(Generic[U, M]):
             record.created_ms,
             record.last_used_ms,
             self._expiry(record),
+            record.user_id,
         )
 
-    def _session(self, snapshot: tuple[Any, ...]) -> Session[U, M]:
-        key, user_json, label, meta_json, created, last_used, expires = snapshot
+    def session(self, snapshot: tuple[Any, ...]) -> Session[U, M]:
+        """The Session of a snapshot (decoded outside the lock)."""
+        key, user_json, label, meta_json, created, last_used, expires, _ = snapshot
         return self.config.codec.session(
             key=key,
             user_json=user_json,
@@ -172,18 +169,18 @@ class MemoryState(Generic[U, M]):
 
     def _sorted(self, snapshots: list[tuple[Any, ...]]) -> SessionList[U, M]:
         snapshots.sort(key=lambda s: s[5], reverse=True)
-        return SessionList(self._session(s) for s in snapshots)
+        return SessionList(self.session(s) for s in snapshots)
 
-    # -- operations ----------------------------------------------------------
+    # -- operations: what the store base has parsed and encoded --------------
 
-    def create_session(self, *, user_id: U, label: str, meta: M) -> SessionId:
+    def insert(self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str) -> bool:
         codec = self.config.codec
-        user_json = codec.encode_user_id(user_id)
-        label = codec.check_label(label)
-        meta_json = codec.encode_meta(meta)
-        parsed = mint_session_id(user_tag(user_json))
+        # user ids are immutable: decoded once, handed out as they are
+        user_id = codec.decode_user_id(parsed.key, user_json)
         secret_hash = parsed.secret_hash()
         with self.lock:
+            if parsed.key in self.records:
+                return False
             now = self.config.now_ms()
             index = self.users.get(user_json)
             if index is None:
@@ -201,62 +198,28 @@ class MemoryState(Generic[U, M]):
             index.keys.add(parsed.key)
             heapq.heappush(index.by_absolute, (absolute, parsed.key))
             self._pushed(index, now, parsed.key)
-        return parsed.session_id()
+        return True
 
-    def _touch(self, parsed: ParsedSessionId) -> Record | None:
-        """The live record of a presented id, touched; call with the lock."""
-        now = self.config.now_ms()
-        record = self._live(parsed, now)
-        if record is not None and self.config.codec.policy.touches(now, record.last_used_ms):
-            record.last_used_ms = now
-            self._pushed(self.users[record.user_json], now, parsed.key)
-        return record
-
-    def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
-        parsed = parse_session_id(session_id)
-        if parsed is None:
-            return None
+    def read(self, parsed: ParsedSessionId) -> tuple[Any, ...] | None:
+        """The live session of a presented id, touched: its snapshot."""
         with self.lock:
-            record = self._touch(parsed)
-            return None if record is None else record.user_id
-
-    def get_session_meta(self, session_id: SessionId | None) -> M | None:
-        parsed = parse_session_id(session_id)
-        if parsed is None:
-            return None
-        with self.lock:
-            record = self._touch(parsed)
+            now = self.config.now_ms()
+            record = self._live(parsed, now)
             if record is None:
                 return None
-            meta_json = record.meta_json
-        return self.config.codec.decode_meta(parsed.key, meta_json)
+            if self.config.codec.policy.touches(now, record.last_used_ms):
+                record.last_used_ms = now
+                self._pushed(self.users[record.user_json], now, parsed.key)
+            return self._snapshot(parsed.key, record)
 
-    def get_session(self, session_id: SessionId | None) -> Session[U, M] | None:
-        parsed = parse_session_id(session_id)
-        if parsed is None:
-            return None
-        with self.lock:
-            record = self._touch(parsed)
-            if record is None:
-                return None
-            snapshot = self._snapshot(parsed.key, record)
-        return self._session(snapshot)
-
-    def get_session_by_key(self, key: str) -> Session[U, M] | None:
-        if not is_session_key(key):
-            return None
+    def read_key(self, key: str) -> tuple[Any, ...] | None:
         with self.lock:
             record = self.records.get(key)
             if record is None or not self._alive(key, record, self.config.now_ms()):
                 return None
-            snapshot = self._snapshot(key, record)
-        return self._session(snapshot)
+            return self._snapshot(key, record)
 
-    def set_session_meta(self, session_id: SessionId, meta: M) -> bool:
-        meta_json = self.config.codec.encode_meta(meta)
-        parsed = parse_session_id(session_id)
-        if parsed is None:
-            return False
+    def set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
         with self.lock:
             record = self._live(parsed, self.config.now_ms())
             if record is None:
@@ -264,39 +227,29 @@ class MemoryState(Generic[U, M]):
             record.meta_json = meta_json
             return True
 
-    def rotate_session(self, session_id: SessionId) -> SessionId | None:
-        parsed = parse_session_id(session_id)
-        if parsed is None:
-            return None
-        rotated = parsed.rotated()
+    def rotate(self, parsed: ParsedSessionId, rotated: ParsedSessionId) -> bool:
         with self.lock:
             record = self._live(parsed, self.config.now_ms())
             if record is None:
-                return None
-            record.secret_hash = rotated.secret_hash()
-        return rotated.session_id()
-
-    def destroy_session(self, session: SessionId | Session[U, M]) -> bool:
-        with self.lock:
-            now = self.config.now_ms()
-            if isinstance(session, Session):
-                record = self.records.get(session.key)
-                if record is None or not self._alive(session.key, record, now):
-                    return False
-                self._remove(session.key)
-                return True
-            parsed = parse_session_id(session)
-            if parsed is None or self._live(parsed, now) is None:
                 return False
-            self._remove(parsed.key)
+            record.secret_hash = rotated.secret_hash()
             return True
 
-    def destroy_sessions_for_user(
-        self, user_id: U, *, keep: SessionId | Session[U, M] | None = None
+    def destroy(self, key: str, parsed: ParsedSessionId | None) -> bool:
+        with self.lock:
+            now = self.config.now_ms()
+            if parsed is None:
+                record = self.records.get(key)
+                if record is None or not self._alive(key, record, now):
+                    return False
+            elif self._live(parsed, now) is None:
+                return False
+            self._remove(key)
+            return True
+
+    def destroy_user(
+        self, user_json: str, keep_key: str | None, keep_id: ParsedSessionId | None
     ) -> int:
-        user_json = self.config.codec.encode_user_id(user_id)
-        kept_key, kept = (keep.key, None) if isinstance(keep, Session) else (None, keep)
-        parsed_keep = parse_session_id(kept)
         with self.lock:
             now = self.config.now_ms()
             index = self.users.get(user_json)
@@ -305,18 +258,15 @@ class MemoryState(Generic[U, M]):
                 record = self.records[key]
                 if not self._alive(key, record, now):
                     continue
-                if key == kept_key or (
-                    parsed_keep is not None
-                    and parsed_keep.key == key
-                    and secret_matches(record.secret_hash, parsed_keep)
+                if key == keep_key and (
+                    keep_id is None or secret_matches(record.secret_hash, keep_id)
                 ):
                     continue
                 self._remove(key)
                 destroyed += 1
             return destroyed
 
-    def get_sessions_for_user(self, user_id: U) -> SessionList[U, M]:
-        user_json = self.config.codec.encode_user_id(user_id)
+    def list_user(self, user_json: str) -> SessionList[U, M]:
         with self.lock:
             now = self.config.now_ms()
             index = self.users.get(user_json)
@@ -325,10 +275,6 @@ class MemoryState(Generic[U, M]):
                 for key in (list(index.keys) if index is not None else ())
                 if self._alive(key, self.records[key], now)
             ]
-        return self._sorted(snapshots)
-
-    def list_sessions(self) -> SessionList[U, M]:
-        snapshots = [s for batch in self._batches() for s in batch]
         return self._sorted(snapshots)
 
     def _batches(self) -> Iterator[list[tuple[Any, ...]]]:
@@ -346,9 +292,9 @@ class MemoryState(Generic[U, M]):
                         batch.append(self._snapshot(key, record))
             yield batch
 
-    def iter_batches(self) -> Iterator[list[Session[U, M]]]:
+    def iter_batches(self) -> Iterator[SessionList[U, M]]:
         for batch in self._batches():
-            yield [self._session(s) for s in batch]
+            yield SessionList(self.session(s) for s in batch)
 
     def prune(self) -> int:
         with self.lock:

@@ -7,16 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Generic, TypeVar, Unpack, overload
 
-import cattrs
-
 from authsessions.kit import (
-    Clock,
+    ParsedSessionId,
     Session,
-    SessionId,
     SessionList,
-    SessionPolicy,
     SessionStats,
-    StoreConfig,
+    StoreBase,
     StoreOptions,
 )
 
@@ -26,7 +22,7 @@ U = TypeVar("U")
 M = TypeVar("M")
 
 
-class InMemorySessions(Generic[U, M]):
+class InMemorySessions(StoreBase[U, M], Generic[U, M]):
     """A thread-safe in-memory store.
 
     For tests, notebooks and single-process apps. It round-trips user ids
@@ -34,6 +30,8 @@ class InMemorySessions(Generic[U, M]):
     accepts and rejects exactly the same values and never shares mutable
     objects.
     """
+
+    backend = "memory"
 
     @overload
     def __init__(
@@ -54,15 +52,7 @@ class InMemorySessions(Generic[U, M]):
     def __init__(
         self, *, user_id_type: type[U], meta_type: type[M], **options: Unpack[StoreOptions]
     ) -> None: ...
-    def __init__(
-        self,
-        *,
-        user_id_type: Any = str,
-        meta_type: Any = dict[str, Any],
-        policy: SessionPolicy | None = None,
-        clock: Clock | None = None,
-        converter: cattrs.Converter | None = None,
-    ) -> None:
+    def __init__(self, **options: Any) -> None:
         """Build the store.
 
         Args:
@@ -77,79 +67,58 @@ class InMemorySessions(Generic[U, M]):
         Raises:
             ConfigurationError: for an invalid option.
         """
-        config = StoreConfig.build(
-            user_id_type=user_id_type,
-            meta_type=meta_type,
-            policy=policy,
-            clock=clock,
-            converter=converter,
-        )
-        self._state: MemoryState[U, M] = MemoryState(config)
+        super().__init__(**options)
+        self._state: MemoryState[U, M] = MemoryState(self._config)
 
-    def __repr__(self) -> str:
-        return self._state.config.describe(type(self).__name__, sessions=len(self._state))
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"sessions": len(self._state)}
 
-    @property
-    def policy(self) -> SessionPolicy:
-        """The store's policy."""
-        return self._state.config.policy
+    # the operation primitives: each one call into the state, under its lock
 
-    def create_session(self, *, user_id: U, label: str, meta: M) -> SessionId:
-        """See :meth:`authsessions.Sessions.create_session`."""
-        return self._state.create_session(user_id=user_id, label=label, meta=meta)
+    def _read(self, parsed: ParsedSessionId, operation: str) -> Any | None:
+        return self._state.read(parsed)
 
-    def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
-        """See :meth:`authsessions.Sessions.get_user_id_from_session`."""
-        return self._state.get_user_id_from_session(session_id)
+    def _read_key(self, key: str) -> Any | None:
+        return self._state.read_key(key)
 
-    def get_session_meta(self, session_id: SessionId | None) -> M | None:
-        """See :meth:`authsessions.Sessions.get_session_meta`."""
-        return self._state.get_session_meta(session_id)
+    def _insert(self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str) -> bool:
+        return self._state.insert(parsed, user_json, label, meta_json)
 
-    def get_session(self, session_id: SessionId | None) -> Session[U, M] | None:
-        """See :meth:`authsessions.Sessions.get_session`."""
-        return self._state.get_session(session_id)
+    def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
+        return self._state.set_meta(parsed, meta_json)
 
-    def get_session_by_key(self, key: str) -> Session[U, M] | None:
-        """See :meth:`authsessions.Sessions.get_session_by_key`."""
-        return self._state.get_session_by_key(key)
+    def _rotate(self, parsed: ParsedSessionId, rotated: ParsedSessionId) -> bool:
+        return self._state.rotate(parsed, rotated)
 
-    def set_session_meta(self, session_id: SessionId, meta: M) -> bool:
-        """See :meth:`authsessions.Sessions.set_session_meta`."""
-        return self._state.set_session_meta(session_id, meta)
+    def _destroy(self, key: str, parsed: ParsedSessionId | None) -> bool:
+        return self._state.destroy(key, parsed)
 
-    def rotate_session(self, session_id: SessionId) -> SessionId | None:
-        """See :meth:`authsessions.Sessions.rotate_session`."""
-        return self._state.rotate_session(session_id)
-
-    def destroy_session(self, session: SessionId | Session[U, M]) -> bool:
-        """See :meth:`authsessions.Sessions.destroy_session`."""
-        return self._state.destroy_session(session)
-
-    def destroy_sessions_for_user(
-        self, user_id: U, *, keep: SessionId | Session[U, M] | None = None
+    def _destroy_user(
+        self, user_json: str, tag: str, keep_key: str | None, keep_id: ParsedSessionId | None
     ) -> int:
-        """See :meth:`authsessions.Sessions.destroy_sessions_for_user`."""
-        return self._state.destroy_sessions_for_user(user_id, keep=keep)
+        return self._state.destroy_user(user_json, keep_key, keep_id)
 
-    def get_sessions_for_user(self, user_id: U) -> SessionList[U, M]:
-        """See :meth:`authsessions.Sessions.get_sessions_for_user`."""
-        return self._state.get_sessions_for_user(user_id)
+    def _list_user(self, user_json: str, tag: str) -> SessionList[U, M]:
+        return self._state.list_user(user_json)
 
-    def list_sessions(self) -> SessionList[U, M]:
-        """See :meth:`authsessions.Sessions.list_sessions`."""
-        return self._state.list_sessions()
-
-    def iter_sessions(self) -> Iterator[Session[U, M]]:
-        """See :meth:`authsessions.Sessions.iter_sessions`."""
+    def _batches(self, operation: str) -> Iterator[SessionList[U, M]]:
         for batch in self._state.iter_batches():
-            for session in batch:
-                yield session
+            yield batch
 
-    def prune(self) -> int:
-        """See :meth:`authsessions.Sessions.prune`."""
+    def _prune(self) -> int:
         return self._state.prune()
 
-    def stats(self) -> SessionStats:
-        """See :meth:`authsessions.Sessions.stats`."""
+    def _stats(self) -> SessionStats:
         return self._state.stats()
+
+    # what a read found is the state's snapshot (see MemoryState)
+
+    def _user_id_of(self, key: str, found: Any) -> U:
+        user_id: U = found[7]
+        return user_id
+
+    def _meta_of(self, key: str, found: Any) -> M:
+        return self._config.codec.decode_meta(key, found[3])
+
+    def _session_of(self, key: str, found: Any) -> Session[U, M]:
+        return self._state.session(found)

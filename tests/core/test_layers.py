@@ -14,22 +14,9 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "authsessions"
-CORE = {
-    "_clock",
-    "_codec",
-    "_config",
-    "_converter",
-    "_errors",
-    "_frames",
-    "_headers",
-    "_ids",
-    "_policy",
-    "_protocols",
-    "_render",
-    "_session",
-    "kit",
-    "__init__",
-}
+# every module at the top of the package is the core, but the tools there
+TOP_LEVEL_TOOLS = {"_pytest_plugin", "__main__"}
+CORE = {p.stem for p in PACKAGE.glob("*.py")} - TOP_LEVEL_TOOLS
 INTEGRATIONS = {"web", "starlette", "flask"}
 TOOLS = {"cli", "testing"}
 # a store may use the kit only; the one exception, and why

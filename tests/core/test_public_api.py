@@ -11,9 +11,11 @@ import pytest
 
 PUBLIC = ["authsessions", "authsessions.kit", "authsessions.memory", "authsessions.redis",
           "authsessions.sql", "authsessions.web", "authsessions.starlette",
-          "authsessions.flask", "authsessions.testing", "contract_tests"]  # fmt: skip
+          "authsessions.flask", "authsessions.testing", "authsessions.reference",
+          "contract_tests"]  # fmt: skip
 # the public subpackages: everything else under authsessions is private
-SUBPACKAGES = {"kit", "memory", "redis", "sql", "web", "starlette", "flask", "testing"}
+SUBPACKAGES = {"kit", "memory", "redis", "sql", "web", "starlette", "flask", "testing",
+               "reference"}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", PUBLIC)

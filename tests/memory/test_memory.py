@@ -17,7 +17,7 @@ from authsessions import (
     SessionPolicy,
     SessionStats,
 )
-from authsessions.kit import StoreConfig
+from authsessions.kit import StoreConfig, mint_session_id, user_tag
 from authsessions.memory._state import MemoryState
 from authsessions.testing import FakeClock
 
@@ -34,9 +34,18 @@ def test_no_secret_in_repr_or_str_of_anything() -> None:
     assert session is not None and session.key == sid.partition(".")[0]
 
 
+def _create(state: MemoryState[Any, Any], user: str) -> str:
+    """A session created the way the store's base does: encoded, then inserted."""
+    codec = state.config.codec
+    user_json = codec.encode_user_id(user)
+    parsed = mint_session_id(user_tag(user_json))
+    assert state.insert(parsed, user_json, "l", codec.encode_meta({}))
+    return parsed.session_id()
+
+
 def test_the_state_keeps_only_the_hash_of_the_secret() -> None:
     state: MemoryState[str, Any] = MemoryState(StoreConfig.build())
-    sid = state.create_session(user_id="u", label="l", meta={})
+    sid = _create(state, "u")
     secret = sid.partition(".")[2]
     (record,) = state.records.values()
     assert secret.encode() not in record.secret_hash and secret not in repr(record)
@@ -97,10 +106,11 @@ class _Counting(MemoryState[str, Any]):
 def test_listing_one_user_does_not_scan_all_sessions() -> None:
     state = _Counting(StoreConfig.build())
     for i in range(200):
-        state.create_session(user_id=f"user{i}", label="", meta={})
-    mine = state.create_session(user_id="me", label="", meta={})
+        _create(state, f"user{i}")
+    mine = _create(state, "me")
     state.looked_at = 0
-    assert [s.key for s in state.get_sessions_for_user("me")] == [mine.partition(".")[0]]
+    me = state.config.codec.encode_user_id("me")
+    assert [s.key for s in state.list_user(me)] == [mine.partition(".")[0]]
     assert state.looked_at == 1
 
 
@@ -122,11 +132,11 @@ def test_creating_at_the_cap_looks_at_a_bounded_number_of_entries(
         return original(heap)
 
     for _ in range(cap):
-        state.create_session(user_id="u", label="", meta={})
+        _create(state, "u")
         clock.advance(1)
     monkeypatch.setattr(heapq, "heappop", counting)
     for _ in range(200):
-        state.create_session(user_id="u", label="", meta={})
+        _create(state, "u")
         clock.advance(1)
     monkeypatch.undo()
     assert state.stats().sessions == cap
