@@ -6,29 +6,21 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any, Generic, TypeVar, Unpack, overload
 
-import cattrs
 import redis.asyncio
 import redis.asyncio.cluster
 import redis.exceptions
 
 from authsessions.kit import (
     TAG_LENGTH,
-    Clock,
+    AsyncStoreBase,
     ConfigurationError,
+    ParsedSessionId,
     Session,
-    SessionBackendError,
-    SessionId,
     SessionList,
-    SessionPolicy,
     SessionStats,
-    StoreConfig,
     StoredDataError,
     StoreOptions,
     backend_errors,
-    is_session_key,
-    mint_session_id,
-    parse_session_id,
-    user_tag,
 )
 
 from . import _compat, _records, _scripts
@@ -58,15 +50,18 @@ SCAN_BELOW = SLOTS  # admin paths SCAN databases of at most this many keys
 _REGISTRY_BATCH = 1024  # registries read per pipeline
 
 
-class AsyncRedisSessions(Generic[U, M]):
+class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
     """Sessions in Redis or Redis Cluster, for asyncio.
 
     Every per-session and per-user operation is one Lua script: atomic, one
     round trip, single-slot on a cluster. The admin paths (``iter_sessions``,
     ``list_sessions``, ``prune``, ``stats``) walk the per-slot registries of
     this prefix's users, so their cost follows this store's users and
-    sessions, not the other keys in the database.
+    sessions, not the other keys in the database. On a cluster, ``stats()``
+    also counts live sessions per primary (``sessions_per_node``).
     """
+
+    backend = "redis"
 
     @overload
     def __init__(
@@ -112,13 +107,9 @@ class AsyncRedisSessions(Generic[U, M]):
         self,
         client: Client,
         *,
-        user_id_type: Any = str,
-        meta_type: Any = dict[str, Any],
-        policy: SessionPolicy | None = None,
-        clock: Clock | None = None,
-        converter: cattrs.Converter | None = None,
         prefix: str = DEFAULT_PREFIX,
         gc_grace: timedelta = timedelta(minutes=5),
+        **options: Any,
     ) -> None:
         """Build the store around a client.
 
@@ -147,13 +138,7 @@ class AsyncRedisSessions(Generic[U, M]):
                 f"{type(client).__qualname__} (RedisSessions takes sync clients, "
                 "AsyncRedisSessions asyncio ones)",
             )
-        self._config: StoreConfig[U, M] = StoreConfig.build(
-            user_id_type=user_id_type,
-            meta_type=meta_type,
-            policy=policy,
-            clock=clock,
-            converter=converter,
-        )
+        super().__init__(**options)
         self._layout = RedisLayout(check_prefix(prefix))
         self._client = client
         self._owns_client = False
@@ -243,17 +228,8 @@ class AsyncRedisSessions(Generic[U, M]):
         if self._owns_client:
             await _compat.aclose(self._client)
 
-    def __repr__(self) -> str:
-        return self._config.describe(
-            type(self).__name__,
-            prefix=repr(self._layout.prefix),
-            client=type(self._client).__name__,
-        )
-
-    @property
-    def policy(self) -> SessionPolicy:
-        """The store's policy."""
-        return self._config.policy
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"prefix": repr(self._layout.prefix), "client": type(self._client).__name__}
 
     @property
     def prefix(self) -> str:
@@ -337,135 +313,75 @@ class AsyncRedisSessions(Generic[U, M]):
                 pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
             return list(await pipe.execute(raise_on_error=False))
 
-    async def _read(self, operation: str, session_id: object) -> tuple[str, Any, Any] | None:
-        parsed = parse_session_id(session_id)
-        if parsed is None:
-            return None
-        reply = await self._run(
-            operation, _scripts.READ, self._args.read(parsed, self._config.now_ms())
-        )
-        if reply is None:
-            return None
-        if _records.is_bad(reply):
-            raise StoredDataError(parsed.key, "record", "an authsessions record")
-        return parsed.key, reply[0], reply[1]
-
-    def _session(self, key: str, tail: Any, last_used: Any) -> Session[U, M]:
-        return _records.session(self._config.codec, self._config.policy, key, tail, last_used)
-
-    # -- the interface ---------------------------------------------------------
-
-    async def create_session(self, *, user_id: U, label: str, meta: M) -> SessionId:
-        """See :meth:`authsessions.Sessions.create_session`."""
-        codec = self._config.codec
-        user_json = codec.encode_user_id(user_id)
-        label = codec.check_label(label)
-        meta_json = codec.encode_meta(meta)
-        tag = user_tag(user_json)
-        for _ in range(3):
-            parsed = mint_session_id(tag)
-            call = self._args.create(parsed, user_json, label, meta_json, self._config.now_ms())
-            if await self._run("create_session", _scripts.CREATE, call) != -1:
-                return parsed.session_id()
-        raise SessionBackendError(
-            "redis", "create_session", "could not find a free session key in three tries"
-        )
-
-    async def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
-        """See :meth:`authsessions.Sessions.get_user_id_from_session`."""
-        found = await self._read("get_user_id_from_session", session_id)
-        if found is None:
-            return None
-        key, tail, _ = found
-        return self._config.codec.decode_user_id(key, _records.user_json_of(key, tail))
-
-    async def get_session_meta(self, session_id: SessionId | None) -> M | None:
-        """See :meth:`authsessions.Sessions.get_session_meta`."""
-        found = await self._read("get_session_meta", session_id)
-        if found is None:
-            return None
-        key, tail, _ = found
-        return self._config.codec.decode_meta(key, _records.meta_json_of(key, tail))
-
-    async def get_session(self, session_id: SessionId | None) -> Session[U, M] | None:
-        """See :meth:`authsessions.Sessions.get_session`."""
-        found = await self._read("get_session", session_id)
-        return None if found is None else self._session(*found)
-
-    async def get_session_by_key(self, key: str) -> Session[U, M] | None:
-        """See :meth:`authsessions.Sessions.get_session_by_key`."""
-        if not is_session_key(key):
-            return None
-        call = self._args.read_key(key, self._config.now_ms())
-        reply = await self._run("get_session_by_key", _scripts.READ_KEY, call)
+    def _found(self, key: str, reply: Any) -> tuple[Any, Any] | None:
+        """A read script's reply: (record tail, last use), or None."""
         if reply is None:
             return None
         if _records.is_bad(reply):
             raise StoredDataError(key, "record", "an authsessions record")
-        return self._session(key, reply[0], reply[1])
+        return reply[0], reply[1]
 
-    async def set_session_meta(self, session_id: SessionId, meta: M) -> bool:
-        """See :meth:`authsessions.Sessions.set_session_meta`."""
-        meta_json = self._config.codec.encode_meta(meta)
-        parsed = parse_session_id(session_id)
-        if parsed is None:
-            return False
+    # -- the operation primitives of the store base: one script each -----------
+
+    async def _read(self, parsed: ParsedSessionId, operation: str) -> Any | None:
+        call = self._args.read(parsed, self._config.now_ms())
+        return self._found(parsed.key, await self._run(operation, _scripts.READ, call))
+
+    async def _read_key(self, key: str) -> Any | None:
+        call = self._args.read_key(key, self._config.now_ms())
+        return self._found(key, await self._run("get_session_by_key", _scripts.READ_KEY, call))
+
+    def _user_id_of(self, key: str, found: Any) -> U:
+        return self._config.codec.decode_user_id(key, _records.user_json_of(key, found[0]))
+
+    def _meta_of(self, key: str, found: Any) -> M:
+        return self._config.codec.decode_meta(key, _records.meta_json_of(key, found[0]))
+
+    def _session_of(self, key: str, found: Any) -> Session[U, M]:
+        tail, last_used = found
+        return _records.session(self._config.codec, self._config.policy, key, tail, last_used)
+
+    async def _insert(
+        self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str
+    ) -> bool:
+        call = self._args.create(parsed, user_json, label, meta_json, self._config.now_ms())
+        # -1: the key is taken (a collision of 64 random bits)
+        return bool(await self._run("create_session", _scripts.CREATE, call) != -1)
+
+    async def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
         call = self._args.set_meta(parsed, meta_json, self._config.now_ms())
         reply = await self._run("set_session_meta", _scripts.SET_META, call)
         if _records.is_bad(reply):
             raise StoredDataError(parsed.key, "record", "an authsessions record")
         return bool(reply == 1)
 
-    async def rotate_session(self, session_id: SessionId) -> SessionId | None:
-        """See :meth:`authsessions.Sessions.rotate_session`."""
-        parsed = parse_session_id(session_id)
-        if parsed is None:
-            return None
-        rotated = parsed.rotated()
+    async def _rotate(self, parsed: ParsedSessionId, rotated: ParsedSessionId) -> bool:
         call = self._args.rotate(parsed, rotated, self._config.now_ms())
         reply = await self._run("rotate_session", _scripts.ROTATE, call)
         if _records.is_bad(reply):
             raise StoredDataError(parsed.key, "record", "an authsessions record")
-        return rotated.session_id() if reply == 1 else None
+        return bool(reply == 1)
 
-    async def destroy_session(self, session: SessionId | Session[U, M]) -> bool:
-        """See :meth:`authsessions.Sessions.destroy_session`."""
-        if isinstance(session, Session):
-            # a listed Session revokes by key alone ("" skips the secret check)
-            if not is_session_key(session.key):
-                return False
-            key, secret_hash = session.key, ""
-        else:
-            parsed = parse_session_id(session)
-            if parsed is None:
-                return False
-            key, secret_hash = parsed.key, parsed.secret_hash_hex()
+    async def _destroy(self, key: str, parsed: ParsedSessionId | None) -> bool:
+        # "" as the hash: a listed Session revokes by key alone
+        secret_hash = "" if parsed is None else parsed.secret_hash_hex()
         call = self._args.destroy(key, secret_hash, self._config.now_ms())
         return bool(await self._run("destroy_session", _scripts.DESTROY, call))
 
-    async def destroy_sessions_for_user(
-        self, user_id: U, *, keep: SessionId | Session[U, M] | None = None
+    async def _destroy_user(
+        self, user_json: str, tag: str, keep_key: str | None, keep_id: ParsedSessionId | None
     ) -> int:
-        """See :meth:`authsessions.Sessions.destroy_sessions_for_user`."""
-        user_json = self._config.codec.encode_user_id(user_id)
-        tag = user_tag(user_json)
         keep_member, keep_hash = "", ""
-        if isinstance(keep, Session):
-            if is_session_key(keep.key) and keep.key[:TAG_LENGTH] == tag:
-                keep_member, keep_hash = keep.key[TAG_LENGTH:], "*"
-        else:
-            kept = parse_session_id(keep)
-            if kept is not None and kept.tag == tag:
-                keep_member, keep_hash = kept.local, kept.secret_hash_hex()
+        if keep_key is not None and keep_key[:TAG_LENGTH] == tag:
+            # "*" as the hash: kept by key alone
+            keep_member = keep_key[TAG_LENGTH:]
+            keep_hash = "*" if keep_id is None else keep_id.secret_hash_hex()
         call = self._args.destroy_user(
             tag, user_json, keep_member, keep_hash, self._config.now_ms()
         )
         return int(await self._run("destroy_sessions_for_user", _scripts.DESTROY_USER, call))
 
-    async def get_sessions_for_user(self, user_id: U) -> SessionList[U, M]:
-        """See :meth:`authsessions.Sessions.get_sessions_for_user`."""
-        user_json = self._config.codec.encode_user_id(user_id)
-        tag = user_tag(user_json)
+    async def _list_user(self, user_json: str, tag: str) -> SessionList[U, M]:
         call = self._args.list_user(tag, user_json, self._config.now_ms())
         reply = await self._run("get_sessions_for_user", _scripts.LIST_USER, call)
         return _records.listing(self._config.codec, tag, reply)
@@ -565,33 +481,18 @@ class AsyncRedisSessions(Generic[U, M]):
             replies = await self._pipeline(operation, _scripts.WALK_REGISTRIES, calls)
             yield [_records.as_text(tag) for reply in replies for tag in reply]
 
-    async def _listing_batches(self) -> AsyncIterator[SessionList[U, M]]:
+    async def _batches(self, operation: str) -> AsyncIterator[SessionList[U, M]]:
         codec = self._config.codec
-        async for tags in self._tag_batches("iter_sessions"):
+        async for tags in self._tag_batches(operation):
             now = self._config.now_ms()
             calls = [self._args.list_user(tag, "", now) for tag in tags]
-            replies = await self._pipeline("iter_sessions", _scripts.LIST_USER, calls)
+            replies = await self._pipeline(operation, _scripts.LIST_USER, calls)
             batch: SessionList[U, M] = SessionList()
             for tag, reply in zip(tags, replies, strict=True):
                 batch.extend(_records.listing(codec, tag, reply))
             yield batch
 
-    async def iter_sessions(self) -> AsyncIterator[Session[U, M]]:
-        """See :meth:`authsessions.Sessions.iter_sessions`."""
-        async for batch in self._listing_batches():
-            for session in batch:
-                yield session
-
-    async def list_sessions(self) -> SessionList[U, M]:
-        """See :meth:`authsessions.Sessions.list_sessions`."""
-        sessions: SessionList[U, M] = SessionList()
-        async for batch in self._listing_batches():
-            sessions.extend(batch)
-        sessions.sort(key=lambda s: s.last_used_at, reverse=True)
-        return sessions
-
-    async def prune(self) -> int:
-        """See :meth:`authsessions.Sessions.prune`."""
+    async def _prune(self) -> int:
         removed = 0
         async for tags in self._tag_batches("prune"):
             now = self._config.now_ms()
@@ -599,9 +500,7 @@ class AsyncRedisSessions(Generic[U, M]):
             removed += sum(await self._pipeline("prune", _scripts.PRUNE_USER, calls))
         return removed
 
-    async def stats(self) -> SessionStats:
-        """See :meth:`authsessions.Sessions.stats`; on a cluster,
-        ``sessions_per_node`` counts live sessions per primary."""
+    async def _stats(self) -> SessionStats:
         live = users = dead = 0
         per_node: dict[str, int] = {}
         client: Any = self._client

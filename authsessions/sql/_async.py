@@ -7,30 +7,22 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any, Generic, TypeVar, Unpack, overload
 
-import cattrs
 import sqlalchemy.exc
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from authsessions.kit import (
-    Clock,
+    AsyncStoreBase,
     ConfigurationError,
     ParsedSessionId,
     Session,
     SessionBackendError,
-    SessionId,
     SessionList,
-    SessionPolicy,
     SessionStats,
-    StoreConfig,
     StoredDataError,
     StoreOptions,
     backend_errors,
     dumps,
-    is_session_key,
-    mint_session_id,
-    parse_session_id,
-    user_tag,
 )
 
 from ._schema import DEFAULT_TABLE, sessions_table
@@ -52,7 +44,7 @@ def _signed(tag: str) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-class AsyncSqlSessions(Generic[U, M]):
+class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
     """Sessions in a SQL database through SQLAlchemy Core, for asyncio.
 
     A read is one statement (``UPDATE ... RETURNING`` that validates and
@@ -63,6 +55,8 @@ class AsyncSqlSessions(Generic[U, M]):
     removes the user's expired sessions, evicts beyond the cap and inserts.
     Tested dialects: SQLite (>= 3.35, for RETURNING) and PostgreSQL.
     """
+
+    backend = "sql"
 
     @overload
     def __init__(
@@ -108,13 +102,9 @@ class AsyncSqlSessions(Generic[U, M]):
         self,
         engine: AsyncEngine,
         *,
-        user_id_type: Any = str,
-        meta_type: Any = dict[str, Any],
-        policy: SessionPolicy | None = None,
-        clock: Clock | None = None,
-        converter: cattrs.Converter | None = None,
         table: str = DEFAULT_TABLE,
         operation_timeout: timedelta | None = timedelta(seconds=10),
+        **options: Any,
     ) -> None:
         """Build the store around an engine (create the table with
         :meth:`create_schema`, or with your migrations from :attr:`metadata`).
@@ -144,13 +134,7 @@ class AsyncSqlSessions(Generic[U, M]):
             not isinstance(operation_timeout, timedelta) or operation_timeout <= timedelta(0)
         ):
             raise ConfigurationError("operation_timeout", "must be a positive timedelta or None")
-        self._config: StoreConfig[U, M] = StoreConfig.build(
-            user_id_type=user_id_type,
-            meta_type=meta_type,
-            policy=policy,
-            clock=clock,
-            converter=converter,
-        )
+        super().__init__(**options)
         self._metadata = MetaData()
         self._table: Table = sessions_table(self._metadata, table)
         self._sql = Statements(self._table, self._config.policy, engine.dialect.name)
@@ -162,17 +146,8 @@ class AsyncSqlSessions(Generic[U, M]):
         self._serial = AsyncSerial(shares_one_connection(engine))
         record_sockets(engine)
 
-    def __repr__(self) -> str:
-        return self._config.describe(
-            type(self).__name__,
-            table=repr(self._table.name),
-            dialect=self._engine.dialect.name,
-        )
-
-    @property
-    def policy(self) -> SessionPolicy:
-        """The store's policy."""
-        return self._config.policy
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"table": repr(self._table.name), "dialect": self._engine.dialect.name}
 
     @property
     def metadata(self) -> MetaData:
@@ -323,10 +298,9 @@ class AsyncSqlSessions(Generic[U, M]):
             raise  # pragma: no cover - the loop above raised
         return self._config.codec.sessions(decoded)
 
-    async def _read(self, operation: str, session_id: object) -> tuple[str, Any] | None:
-        parsed = parse_session_id(session_id)
-        if parsed is None:
-            return None
+    # -- the operation primitives of the store base: one statement each -------
+
+    async def _read(self, parsed: ParsedSessionId, operation: str) -> Any | None:
         now = self._config.now_ms()
         params = {"b_key": parsed.key, "b_hash": parsed.secret_hash(), "now": now}
         policy = self._config.policy
@@ -341,34 +315,45 @@ class AsyncSqlSessions(Generic[U, M]):
         if not rows:
             await self._forget_if_expired(operation, parsed.key, now)
             return None
-        return parsed.key, rows[0]
+        return rows[0]
+
+    def _user_id_of(self, key: str, found: Any) -> U:
+        return self._config.codec.decode_user_id(key, found[0])
+
+    def _meta_of(self, key: str, found: Any) -> M:
+        return self._config.codec.decode_meta(key, found[2])
+
+    def _session_of(self, key: str, found: Any) -> Session[U, M]:
+        return self._session(key, found)
+
+    async def _read_key(self, key: str) -> Any | None:
+        now = self._config.now_ms()
+        rows = await self._one("get_session_by_key", self._sql.read_key, {"b_key": key})
+        if not rows:
+            return None
+        last_used, absolute = rows[0][4:6]
+        if now >= self._config.policy.expires_ms(absolute, last_used):
+            await self._forget_if_expired("get_session_by_key", key, now)
+            return None
+        return rows[0]
 
     async def _locked_user(self, conn: AsyncConnection, tag: str) -> None:
         lock = self._sql.lock_user
         if lock is not None:
             await conn.execute(lock, {"tag": _signed(tag)})
 
-    # -- the interface ---------------------------------------------------------
-
-    async def create_session(self, *, user_id: U, label: str, meta: M) -> SessionId:
-        """See :meth:`authsessions.Sessions.create_session`."""
-        codec = self._config.codec
-        user_json = codec.encode_user_id(user_id)
-        label = codec.check_label(label)
-        meta_json = codec.encode_meta(meta)
-        tag = user_tag(user_json)
-        for _ in range(3):
-            parsed = mint_session_id(tag)
-            try:
-                await self._insert(parsed, user_json, label, meta_json)
-            except SessionBackendError as err:
-                if isinstance(err.__cause__, sqlalchemy.exc.IntegrityError):
-                    continue  # a 64-bit random key collision: try another key
-                raise
-            return parsed.session_id()
-        raise SessionBackendError("sql", "create_session", "no free session key in three tries")
-
     async def _insert(
+        self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str
+    ) -> bool:
+        try:
+            await self._insert_row(parsed, user_json, label, meta_json)
+        except SessionBackendError as err:
+            if isinstance(err.__cause__, sqlalchemy.exc.IntegrityError):
+                return False  # a 64-bit random key collision: the base tries another
+            raise
+        return True
+
+    async def _insert_row(
         self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str
     ) -> None:
         policy, sql = self._config.policy, self._sql
@@ -400,47 +385,7 @@ class AsyncSqlSessions(Generic[U, M]):
                             },
                         )
 
-    async def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
-        """See :meth:`authsessions.Sessions.get_user_id_from_session`."""
-        found = await self._read("get_user_id_from_session", session_id)
-        if found is None:
-            return None
-        key, row = found
-        return self._config.codec.decode_user_id(key, row[0])
-
-    async def get_session_meta(self, session_id: SessionId | None) -> M | None:
-        """See :meth:`authsessions.Sessions.get_session_meta`."""
-        found = await self._read("get_session_meta", session_id)
-        if found is None:
-            return None
-        key, row = found
-        return self._config.codec.decode_meta(key, row[2])
-
-    async def get_session(self, session_id: SessionId | None) -> Session[U, M] | None:
-        """See :meth:`authsessions.Sessions.get_session`."""
-        found = await self._read("get_session", session_id)
-        return None if found is None else self._session(*found)
-
-    async def get_session_by_key(self, key: str) -> Session[U, M] | None:
-        """See :meth:`authsessions.Sessions.get_session_by_key`."""
-        if not is_session_key(key):
-            return None
-        now = self._config.now_ms()
-        rows = await self._one("get_session_by_key", self._sql.read_key, {"b_key": key})
-        if not rows:
-            return None
-        last_used, absolute = rows[0][4:6]
-        if now >= self._config.policy.expires_ms(absolute, last_used):
-            await self._forget_if_expired("get_session_by_key", key, now)
-            return None
-        return self._session(key, rows[0])
-
-    async def set_session_meta(self, session_id: SessionId, meta: M) -> bool:
-        """See :meth:`authsessions.Sessions.set_session_meta`."""
-        meta_json = self._config.codec.encode_meta(meta)
-        parsed = parse_session_id(session_id)
-        if parsed is None:
-            return False
+    async def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
         now = self._config.now_ms()
         params = {
             "b_key": parsed.key,
@@ -453,12 +398,7 @@ class AsyncSqlSessions(Generic[U, M]):
         await self._forget_if_expired("set_session_meta", parsed.key, now)
         return False
 
-    async def rotate_session(self, session_id: SessionId) -> SessionId | None:
-        """See :meth:`authsessions.Sessions.rotate_session`."""
-        parsed = parse_session_id(session_id)
-        if parsed is None:
-            return None
-        rotated = parsed.rotated()
+    async def _rotate(self, parsed: ParsedSessionId, rotated: ParsedSessionId) -> bool:
         now = self._config.now_ms()
         params = {
             "b_key": parsed.key,
@@ -467,48 +407,36 @@ class AsyncSqlSessions(Generic[U, M]):
             "new_hash": rotated.secret_hash(),
         }
         if await self._one("rotate_session", self._sql.rotate, params):
-            return rotated.session_id()
+            return True
         await self._forget_if_expired("rotate_session", parsed.key, now)
-        return None
+        return False
 
-    async def destroy_session(self, session: SessionId | Session[U, M]) -> bool:
-        """See :meth:`authsessions.Sessions.destroy_session`."""
+    async def _destroy(self, key: str, parsed: ParsedSessionId | None) -> bool:
         params: dict[str, Any]
-        if isinstance(session, Session):
-            if not is_session_key(session.key):
-                return False
-            statement, params = self._sql.destroy_key, {"b_key": session.key}
+        if parsed is None:
+            statement, params = self._sql.destroy_key, {"b_key": key}
         else:
-            parsed = parse_session_id(session)
-            if parsed is None:
-                return False
             statement = self._sql.destroy
-            params = {"b_key": parsed.key, "b_hash": parsed.secret_hash()}
+            params = {"b_key": key, "b_hash": parsed.secret_hash()}
         now = self._config.now_ms()
         rows = await self._one("destroy_session", statement, params)
         return any(now < self._config.policy.expires_ms(a, last) for a, last in rows)
 
-    async def destroy_sessions_for_user(
-        self, user_id: U, *, keep: SessionId | Session[U, M] | None = None
+    async def _destroy_user(
+        self, user_json: str, tag: str, keep_key: str | None, keep_id: ParsedSessionId | None
     ) -> int:
-        """See :meth:`authsessions.Sessions.destroy_sessions_for_user`."""
-        user_json = self._config.codec.encode_user_id(user_id)
         now = self._config.now_ms()
         params: dict[str, Any] = {"user": user_json, "now": now}
         mode = ""
-        if isinstance(keep, Session):
-            mode, params["keep"] = "key", keep.key
-        else:
-            kept = parse_session_id(keep)
-            if kept is not None:
-                mode, params["keep"], params["keep_hash"] = "id", kept.key, kept.secret_hash()
+        if keep_id is not None:
+            mode, params["keep"], params["keep_hash"] = "id", keep_id.key, keep_id.secret_hash()
+        elif keep_key is not None:
+            mode, params["keep"] = "key", keep_key
         statement = self._sql.destroy_user[mode]
         rows = await self._one("destroy_sessions_for_user", statement, params)
         return sum(now < self._config.policy.expires_ms(a, last) for a, last in rows)
 
-    async def get_sessions_for_user(self, user_id: U) -> SessionList[U, M]:
-        """See :meth:`authsessions.Sessions.get_sessions_for_user`."""
-        user_json = self._config.codec.encode_user_id(user_id)
+    async def _list_user(self, user_json: str, tag: str) -> SessionList[U, M]:
         now = self._config.now_ms()
         params = {"user": user_json, "now": now}
         operation = "get_sessions_for_user"
@@ -518,7 +446,7 @@ class AsyncSqlSessions(Generic[U, M]):
         rows = await self._one(operation, self._sql.list_user, params)
         return self._listing(rows)
 
-    async def _pages(self, operation: str) -> AsyncIterator[SessionList[U, M]]:
+    async def _batches(self, operation: str) -> AsyncIterator[SessionList[U, M]]:
         """Every live session, BATCH at a time by key (keyset paging: memory
         stays bounded); expired ones met on the way are removed."""
         after, policy = "", self._config.policy
@@ -536,22 +464,8 @@ class AsyncSqlSessions(Generic[U, M]):
                 return
             after = rows[-1][0]
 
-    async def iter_sessions(self) -> AsyncIterator[Session[U, M]]:
-        """See :meth:`authsessions.Sessions.iter_sessions`."""
-        async for page in self._pages("iter_sessions"):
-            for session in page:
-                yield session
-
-    async def list_sessions(self) -> SessionList[U, M]:
-        """See :meth:`authsessions.Sessions.list_sessions`."""
-        sessions: SessionList[U, M] = SessionList()
-        async for page in self._pages("list_sessions"):
-            sessions.extend(page)
-        sessions.sort(key=lambda s: s.last_used_at, reverse=True)
-        return sessions
-
-    async def prune(self) -> int:
-        """See :meth:`authsessions.Sessions.prune`: deletes in batches."""
+    async def _prune(self) -> int:
+        # deletes in batches
         removed = 0
         while True:
             now = self._config.now_ms()
@@ -560,8 +474,7 @@ class AsyncSqlSessions(Generic[U, M]):
             if count < BATCH:
                 return removed
 
-    async def stats(self) -> SessionStats:
-        """See :meth:`authsessions.Sessions.stats`."""
+    async def _stats(self) -> SessionStats:
         rows = await self._one("stats", self._sql.stats, {"now": self._config.now_ms()})
         live, users, expired = rows[0]
         return SessionStats(sessions=live, users=users, expired_not_collected=expired)

@@ -9,29 +9,21 @@ from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any, Generic, TypeVar, Unpack, overload
 
-import cattrs
 import sqlalchemy.exc
 from sqlalchemy import Connection, Engine, MetaData, Table, create_engine
 
 from authsessions.kit import (
-    Clock,
     ConfigurationError,
     ParsedSessionId,
     Session,
     SessionBackendError,
-    SessionId,
     SessionList,
-    SessionPolicy,
     SessionStats,
-    StoreConfig,
+    StoreBase,
     StoredDataError,
     StoreOptions,
     backend_errors,
     dumps,
-    is_session_key,
-    mint_session_id,
-    parse_session_id,
-    user_tag,
 )
 
 from ._schema import DEFAULT_TABLE, sessions_table
@@ -53,7 +45,7 @@ def _signed(tag: str) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-class SqlSessions(Generic[U, M]):
+class SqlSessions(StoreBase[U, M], Generic[U, M]):
     """Sessions in a SQL database through SQLAlchemy Core (sync).
 
     A read is one statement (``UPDATE ... RETURNING`` that validates and
@@ -64,6 +56,8 @@ class SqlSessions(Generic[U, M]):
     removes the user's expired sessions, evicts beyond the cap and inserts.
     Tested dialects: SQLite (>= 3.35, for RETURNING) and PostgreSQL.
     """
+
+    backend = "sql"
 
     @overload
     def __init__(
@@ -109,13 +103,9 @@ class SqlSessions(Generic[U, M]):
         self,
         engine: Engine,
         *,
-        user_id_type: Any = str,
-        meta_type: Any = dict[str, Any],
-        policy: SessionPolicy | None = None,
-        clock: Clock | None = None,
-        converter: cattrs.Converter | None = None,
         table: str = DEFAULT_TABLE,
         operation_timeout: timedelta | None = timedelta(seconds=10),
+        **options: Any,
     ) -> None:
         """Build the store around an engine (create the table with
         :meth:`create_schema`, or with your migrations from :attr:`metadata`).
@@ -145,13 +135,7 @@ class SqlSessions(Generic[U, M]):
             not isinstance(operation_timeout, timedelta) or operation_timeout <= timedelta(0)
         ):
             raise ConfigurationError("operation_timeout", "must be a positive timedelta or None")
-        self._config: StoreConfig[U, M] = StoreConfig.build(
-            user_id_type=user_id_type,
-            meta_type=meta_type,
-            policy=policy,
-            clock=clock,
-            converter=converter,
-        )
+        super().__init__(**options)
         self._metadata = MetaData()
         self._table: Table = sessions_table(self._metadata, table)
         self._sql = Statements(self._table, self._config.policy, engine.dialect.name)
@@ -163,17 +147,8 @@ class SqlSessions(Generic[U, M]):
         self._serial = Serial(shares_one_connection(engine))
         record_sockets(engine)
 
-    def __repr__(self) -> str:
-        return self._config.describe(
-            type(self).__name__,
-            table=repr(self._table.name),
-            dialect=self._engine.dialect.name,
-        )
-
-    @property
-    def policy(self) -> SessionPolicy:
-        """The store's policy."""
-        return self._config.policy
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"table": repr(self._table.name), "dialect": self._engine.dialect.name}
 
     @property
     def metadata(self) -> MetaData:
@@ -324,10 +299,9 @@ class SqlSessions(Generic[U, M]):
             raise  # pragma: no cover - the loop above raised
         return self._config.codec.sessions(decoded)
 
-    def _read(self, operation: str, session_id: object) -> tuple[str, Any] | None:
-        parsed = parse_session_id(session_id)
-        if parsed is None:
-            return None
+    # -- the operation primitives of the store base: one statement each -------
+
+    def _read(self, parsed: ParsedSessionId, operation: str) -> Any | None:
         now = self._config.now_ms()
         params = {"b_key": parsed.key, "b_hash": parsed.secret_hash(), "now": now}
         policy = self._config.policy
@@ -342,34 +316,45 @@ class SqlSessions(Generic[U, M]):
         if not rows:
             self._forget_if_expired(operation, parsed.key, now)
             return None
-        return parsed.key, rows[0]
+        return rows[0]
+
+    def _user_id_of(self, key: str, found: Any) -> U:
+        return self._config.codec.decode_user_id(key, found[0])
+
+    def _meta_of(self, key: str, found: Any) -> M:
+        return self._config.codec.decode_meta(key, found[2])
+
+    def _session_of(self, key: str, found: Any) -> Session[U, M]:
+        return self._session(key, found)
+
+    def _read_key(self, key: str) -> Any | None:
+        now = self._config.now_ms()
+        rows = self._one("get_session_by_key", self._sql.read_key, {"b_key": key})
+        if not rows:
+            return None
+        last_used, absolute = rows[0][4:6]
+        if now >= self._config.policy.expires_ms(absolute, last_used):
+            self._forget_if_expired("get_session_by_key", key, now)
+            return None
+        return rows[0]
 
     def _locked_user(self, conn: Connection, tag: str) -> None:
         lock = self._sql.lock_user
         if lock is not None:
             conn.execute(lock, {"tag": _signed(tag)})
 
-    # -- the interface ---------------------------------------------------------
+    def _insert(self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str) -> bool:
+        try:
+            self._insert_row(parsed, user_json, label, meta_json)
+        except SessionBackendError as err:
+            if isinstance(err.__cause__, sqlalchemy.exc.IntegrityError):
+                return False  # a 64-bit random key collision: the base tries another
+            raise
+        return True
 
-    def create_session(self, *, user_id: U, label: str, meta: M) -> SessionId:
-        """See :meth:`authsessions.Sessions.create_session`."""
-        codec = self._config.codec
-        user_json = codec.encode_user_id(user_id)
-        label = codec.check_label(label)
-        meta_json = codec.encode_meta(meta)
-        tag = user_tag(user_json)
-        for _ in range(3):
-            parsed = mint_session_id(tag)
-            try:
-                self._insert(parsed, user_json, label, meta_json)
-            except SessionBackendError as err:
-                if isinstance(err.__cause__, sqlalchemy.exc.IntegrityError):
-                    continue  # a 64-bit random key collision: try another key
-                raise
-            return parsed.session_id()
-        raise SessionBackendError("sql", "create_session", "no free session key in three tries")
-
-    def _insert(self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str) -> None:
+    def _insert_row(
+        self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str
+    ) -> None:
         policy, sql = self._config.policy, self._sql
         with self._serial:
             with backend_errors("sql", "create_session"):
@@ -395,47 +380,7 @@ class SqlSessions(Generic[U, M]):
                             },
                         )
 
-    def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
-        """See :meth:`authsessions.Sessions.get_user_id_from_session`."""
-        found = self._read("get_user_id_from_session", session_id)
-        if found is None:
-            return None
-        key, row = found
-        return self._config.codec.decode_user_id(key, row[0])
-
-    def get_session_meta(self, session_id: SessionId | None) -> M | None:
-        """See :meth:`authsessions.Sessions.get_session_meta`."""
-        found = self._read("get_session_meta", session_id)
-        if found is None:
-            return None
-        key, row = found
-        return self._config.codec.decode_meta(key, row[2])
-
-    def get_session(self, session_id: SessionId | None) -> Session[U, M] | None:
-        """See :meth:`authsessions.Sessions.get_session`."""
-        found = self._read("get_session", session_id)
-        return None if found is None else self._session(*found)
-
-    def get_session_by_key(self, key: str) -> Session[U, M] | None:
-        """See :meth:`authsessions.Sessions.get_session_by_key`."""
-        if not is_session_key(key):
-            return None
-        now = self._config.now_ms()
-        rows = self._one("get_session_by_key", self._sql.read_key, {"b_key": key})
-        if not rows:
-            return None
-        last_used, absolute = rows[0][4:6]
-        if now >= self._config.policy.expires_ms(absolute, last_used):
-            self._forget_if_expired("get_session_by_key", key, now)
-            return None
-        return self._session(key, rows[0])
-
-    def set_session_meta(self, session_id: SessionId, meta: M) -> bool:
-        """See :meth:`authsessions.Sessions.set_session_meta`."""
-        meta_json = self._config.codec.encode_meta(meta)
-        parsed = parse_session_id(session_id)
-        if parsed is None:
-            return False
+    def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
         now = self._config.now_ms()
         params = {
             "b_key": parsed.key,
@@ -448,12 +393,7 @@ class SqlSessions(Generic[U, M]):
         self._forget_if_expired("set_session_meta", parsed.key, now)
         return False
 
-    def rotate_session(self, session_id: SessionId) -> SessionId | None:
-        """See :meth:`authsessions.Sessions.rotate_session`."""
-        parsed = parse_session_id(session_id)
-        if parsed is None:
-            return None
-        rotated = parsed.rotated()
+    def _rotate(self, parsed: ParsedSessionId, rotated: ParsedSessionId) -> bool:
         now = self._config.now_ms()
         params = {
             "b_key": parsed.key,
@@ -462,48 +402,36 @@ class SqlSessions(Generic[U, M]):
             "new_hash": rotated.secret_hash(),
         }
         if self._one("rotate_session", self._sql.rotate, params):
-            return rotated.session_id()
+            return True
         self._forget_if_expired("rotate_session", parsed.key, now)
-        return None
+        return False
 
-    def destroy_session(self, session: SessionId | Session[U, M]) -> bool:
-        """See :meth:`authsessions.Sessions.destroy_session`."""
+    def _destroy(self, key: str, parsed: ParsedSessionId | None) -> bool:
         params: dict[str, Any]
-        if isinstance(session, Session):
-            if not is_session_key(session.key):
-                return False
-            statement, params = self._sql.destroy_key, {"b_key": session.key}
+        if parsed is None:
+            statement, params = self._sql.destroy_key, {"b_key": key}
         else:
-            parsed = parse_session_id(session)
-            if parsed is None:
-                return False
             statement = self._sql.destroy
-            params = {"b_key": parsed.key, "b_hash": parsed.secret_hash()}
+            params = {"b_key": key, "b_hash": parsed.secret_hash()}
         now = self._config.now_ms()
         rows = self._one("destroy_session", statement, params)
         return any(now < self._config.policy.expires_ms(a, last) for a, last in rows)
 
-    def destroy_sessions_for_user(
-        self, user_id: U, *, keep: SessionId | Session[U, M] | None = None
+    def _destroy_user(
+        self, user_json: str, tag: str, keep_key: str | None, keep_id: ParsedSessionId | None
     ) -> int:
-        """See :meth:`authsessions.Sessions.destroy_sessions_for_user`."""
-        user_json = self._config.codec.encode_user_id(user_id)
         now = self._config.now_ms()
         params: dict[str, Any] = {"user": user_json, "now": now}
         mode = ""
-        if isinstance(keep, Session):
-            mode, params["keep"] = "key", keep.key
-        else:
-            kept = parse_session_id(keep)
-            if kept is not None:
-                mode, params["keep"], params["keep_hash"] = "id", kept.key, kept.secret_hash()
+        if keep_id is not None:
+            mode, params["keep"], params["keep_hash"] = "id", keep_id.key, keep_id.secret_hash()
+        elif keep_key is not None:
+            mode, params["keep"] = "key", keep_key
         statement = self._sql.destroy_user[mode]
         rows = self._one("destroy_sessions_for_user", statement, params)
         return sum(now < self._config.policy.expires_ms(a, last) for a, last in rows)
 
-    def get_sessions_for_user(self, user_id: U) -> SessionList[U, M]:
-        """See :meth:`authsessions.Sessions.get_sessions_for_user`."""
-        user_json = self._config.codec.encode_user_id(user_id)
+    def _list_user(self, user_json: str, tag: str) -> SessionList[U, M]:
         now = self._config.now_ms()
         params = {"user": user_json, "now": now}
         operation = "get_sessions_for_user"
@@ -513,7 +441,7 @@ class SqlSessions(Generic[U, M]):
         rows = self._one(operation, self._sql.list_user, params)
         return self._listing(rows)
 
-    def _pages(self, operation: str) -> Iterator[SessionList[U, M]]:
+    def _batches(self, operation: str) -> Iterator[SessionList[U, M]]:
         """Every live session, BATCH at a time by key (keyset paging: memory
         stays bounded); expired ones met on the way are removed."""
         after, policy = "", self._config.policy
@@ -531,22 +459,8 @@ class SqlSessions(Generic[U, M]):
                 return
             after = rows[-1][0]
 
-    def iter_sessions(self) -> Iterator[Session[U, M]]:
-        """See :meth:`authsessions.Sessions.iter_sessions`."""
-        for page in self._pages("iter_sessions"):
-            for session in page:
-                yield session
-
-    def list_sessions(self) -> SessionList[U, M]:
-        """See :meth:`authsessions.Sessions.list_sessions`."""
-        sessions: SessionList[U, M] = SessionList()
-        for page in self._pages("list_sessions"):
-            sessions.extend(page)
-        sessions.sort(key=lambda s: s.last_used_at, reverse=True)
-        return sessions
-
-    def prune(self) -> int:
-        """See :meth:`authsessions.Sessions.prune`: deletes in batches."""
+    def _prune(self) -> int:
+        # deletes in batches
         removed = 0
         while True:
             now = self._config.now_ms()
@@ -555,8 +469,7 @@ class SqlSessions(Generic[U, M]):
             if count < BATCH:
                 return removed
 
-    def stats(self) -> SessionStats:
-        """See :meth:`authsessions.Sessions.stats`."""
+    def _stats(self) -> SessionStats:
         rows = self._one("stats", self._sql.stats, {"now": self._config.now_ms()})
         live, users, expired = rows[0]
         return SessionStats(sessions=live, users=users, expired_not_collected=expired)
