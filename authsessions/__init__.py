@@ -25,7 +25,8 @@ from ._errors import (
 from ._headers import SessionUtils
 from ._ids import SessionId
 from ._policy import SessionPolicy
-from ._protocols import AsyncSessions, Sessions
+from ._protocols_async import AsyncSessions
+from ._protocols_sync import Sessions
 from ._session import Session, SessionList, SessionStats
 
 if _TYPE_CHECKING:

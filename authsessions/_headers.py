@@ -10,7 +10,8 @@ _MAX_HEADER_LENGTH = SESSION_ID_LENGTH + 64
 
 
 class SessionUtils:
-    """The seed library's helpers, as static methods."""
+    """Helpers between an Authorization header and a SessionId, as static
+    methods (the names of the TypeScript library this one ports)."""
 
     @staticmethod
     def get_session_id_from_auth_token(header: str | None) -> SessionId | None:

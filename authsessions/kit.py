@@ -68,7 +68,8 @@ from ._ids import (
     user_tag,
 )
 from ._policy import MAX_DURATION, SessionPolicy
-from ._protocols import AsyncSessions, Sessions
+from ._protocols_async import AsyncSessions
+from ._protocols_sync import Sessions
 from ._record import StoredRecord
 from ._session import Session, SessionList, SessionStats
 

@@ -70,7 +70,8 @@ class StoreInterfaceError(TypeError):
         self.since = spec.since if spec else SPECIFIES
         super().__init__(
             f"{problem} (`{method}` is specified since authsessions {self.since}; this "
-            f"contract specifies {SPECIFIES}: see {UPGRADING})"
+            f"contract specifies {SPECIFIES}. A store on authsessions.kit.StoreBase or "
+            f"AsyncStoreBase inherits it; see {UPGRADING})"
         )
 
 

@@ -34,6 +34,7 @@ PACKAGE = ROOT / "authsessions"
 # asyncio source -> generated sync twin
 PAIRS = {
     "authsessions/_base_async.py": "authsessions/_base_sync.py",
+    "authsessions/_protocols_async.py": "authsessions/_protocols_sync.py",
     "authsessions/reference/_async.py": "authsessions/reference/_sync.py",
     "authsessions/memory/_async.py": "authsessions/memory/_sync.py",
     "authsessions/redis/_async.py": "authsessions/redis/_sync.py",
@@ -71,6 +72,15 @@ DOTTED = {
 # string literals, by their exact opening text (or all of it) -> replacement,
 # per source
 STRINGS: dict[str, dict[str, str]] = {
+    "authsessions/_protocols_async.py": {
+        '"""The interface every store implements, for asyncio: the source of truth\n'
+        'for the sync twin (``_protocols_sync.py``, generated)."""': (
+            '"""The interface every sync store implements, generated from\n'
+            '``_protocols_async.py``."""'
+        ),
+        '"""An asyncio session store: every method is awaitable\n'
+        "    (``iter_sessions`` is an async iterator).": '"""A synchronous session store.',
+    },
     "authsessions/_base_async.py": {
         '"""The store base for asyncio stores: the source of truth for the sync twin.': (
             '"""The store base for sync stores, generated from ``_base_async.py``.'

@@ -1,4 +1,4 @@
-"""Concurrency (rule 8): racing creates, reads, rotations and destroys from
+"""Concurrency: racing creates, reads, rotations and destroys from
 threads (sync stores) or tasks (asyncio stores) leave no live session
 missing from its user's index, no destroyed session alive, and the per-user
 cap intact."""

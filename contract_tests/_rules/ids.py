@@ -1,5 +1,5 @@
 """Ids and secrets: the SessionId format, and every id that is not a live
-session's reads as None (rule 2)."""
+session's reads as None."""
 
 from __future__ import annotations
 

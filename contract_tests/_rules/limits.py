@@ -1,4 +1,4 @@
-"""Limits (rule 6): every size limit accepts its exact value and refuses one
+"""Limits: every size limit accepts its exact value and refuses one
 more with LimitExceededError naming the field, storing nothing; values that
 do not fit their type are refused the same way; the per-user cap evicts the
 least recently used live session, never counting expired ones."""

@@ -1,4 +1,4 @@
-"""Listings (rule 5): a user's live sessions and everyone's, most recently
+"""Listings: a user's live sessions and everyone's, most recently
 used first (ties in no defined order), with timestamps of millisecond
 resolution; ``iter_sessions`` streams the same set in any order."""
 

@@ -1,4 +1,4 @@
-"""Stored data that no longer fits (rule 7): reads raise StoredDataError
+"""Stored data that no longer fits: reads raise StoredDataError
 naming the session key and the type, never silently return something else."""
 
 from __future__ import annotations

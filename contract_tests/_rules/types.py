@@ -1,4 +1,4 @@
-"""Typed round trip (rule 1): user ids and meta come back equal and of the
+"""Typed round trip: user ids and meta come back equal and of the
 declared types, on every read path, as fresh objects."""
 
 from __future__ import annotations

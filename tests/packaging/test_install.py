@@ -1,7 +1,6 @@
 """authsessions as strangers install it: a wheel built without warnings, in
 fresh virtualenvs with and without the optional extras; and the pytest
-plugin, which every pytest run of such an environment loads (issue 13,
-items 9, 10 and 15)."""
+plugin, which every pytest run of such an environment loads."""
 
 from __future__ import annotations
 

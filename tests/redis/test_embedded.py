@@ -1,6 +1,5 @@
 """The embedded redis-server: private, long-lived whichever thread starts
-it, honest about who answers, and tidy after hard kills (issue 13, items
-12-14)."""
+it, honest about who answers, and tidy after hard kills."""
 
 from __future__ import annotations
 

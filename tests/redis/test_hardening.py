@@ -1,5 +1,4 @@
-"""Defects an outside review reproduced against a real Redis, each pinned
-(issue 13, items 1-5): cluster subclasses, mismatched clients, policy
+"""Defects an outside review reproduced against a real Redis, each pinned: cluster subclasses, mismatched clients, policy
 changes, malformed records, hosts with slow clocks. Public API only, so the
 same tests run against any version."""
 

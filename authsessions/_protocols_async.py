@@ -1,0 +1,120 @@
+"""The interface every store implements, for asyncio: the source of truth
+for the sync twin (``_protocols_sync.py``, generated)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Protocol, TypeVar
+
+from ._ids import SessionId
+from ._session import Session, SessionList, SessionStats
+
+UserId = TypeVar("UserId")
+Meta = TypeVar("Meta")
+
+
+class AsyncSessions(Protocol[UserId, Meta]):
+    """An asyncio session store: every method is awaitable
+    (``iter_sessions`` is an async iterator).
+
+    Reads by SessionId (``get_user_id_from_session``, ``get_session_meta``,
+    ``get_session``) touch: they record the use and slide the idle expiry, at
+    most once per ``touch_interval``. Nothing else touches. Expiry is final:
+    once a call found a session expired, it stays gone even if the clock
+    later steps back. Every method raises ``SessionBackendError`` when the
+    backend fails (never "logged out"), and ``StoredDataError`` when stored
+    data no longer fits the declared types.
+    """
+
+    async def create_session(self, *, user_id: UserId, label: str, meta: Meta) -> SessionId:
+        """Create a session and return its SessionId (the only time the secret
+        is available). When the user already has ``max_sessions_per_user``
+        live sessions, evicts the least recently used first (expired ones
+        never count).
+
+        Raises:
+            InvalidSessionDataError: bad user id, label or meta; nothing stored.
+            LimitExceededError: user id, label or meta too large; nothing stored.
+        """
+        ...
+
+    async def get_user_id_from_session(self, session_id: SessionId | None) -> UserId | None:
+        """The owner of a live session; None for None, malformed, unknown,
+        expired, destroyed or rotated-away ids."""
+        ...
+
+    async def get_session_meta(self, session_id: SessionId | None) -> Meta | None:
+        """A fresh copy of a live session's meta; None as above."""
+        ...
+
+    async def get_session(self, session_id: SessionId | None) -> Session[UserId, Meta] | None:
+        """The whole record of a live session (after the touch); None as above."""
+        ...
+
+    async def get_session_by_key(self, key: str) -> Session[UserId, Meta] | None:
+        """The live session with this public key, without touching it: an
+        operator's or support view. None for an unknown, malformed or dead key.
+        """
+        ...
+
+    async def set_session_meta(self, session_id: SessionId, meta: Meta) -> bool:
+        """Replace a live session's meta. Returns False if the session is not
+        live. Does not touch.
+
+        Raises:
+            InvalidSessionDataError, LimitExceededError: bad meta; nothing changed.
+        """
+        ...
+
+    async def rotate_session(self, session_id: SessionId) -> SessionId | None:
+        """Give a live session a new secret (same key); the old SessionId stops
+        working at once. Returns None if the session is not live. Does not
+        touch."""
+        ...
+
+    async def destroy_session(self, session: SessionId | Session[UserId, Meta]) -> bool:
+        """Destroy by SessionId (logout) or by a Session from a listing
+        (revoke a device). Idempotent; True if a live session was destroyed."""
+        ...
+
+    async def destroy_sessions_for_user(
+        self, user_id: UserId, *, keep: SessionId | Session[UserId, Meta] | None = None
+    ) -> int:
+        """Log a user out everywhere, except ``keep``: a SessionId (kept if it
+        is one of the user's live sessions and its secret matches) or a
+        Session from a listing (kept by its key). Returns how many live
+        sessions were destroyed.
+
+        Raises:
+            InvalidSessionDataError: user_id of the wrong type.
+        """
+        ...
+
+    async def get_sessions_for_user(self, user_id: UserId) -> SessionList[UserId, Meta]:
+        """The user's live sessions, most recently used first.
+
+        Raises:
+            InvalidSessionDataError: user_id of the wrong type.
+        """
+        ...
+
+    async def list_sessions(self) -> SessionList[UserId, Meta]:
+        """Every live session, most recently used first. Builds the whole
+        list in memory: for small stores; use ``iter_sessions`` for large
+        ones."""
+        ...
+
+    def iter_sessions(self) -> AsyncIterator[Session[UserId, Meta]]:
+        """Every live session, in batches, in no particular order; memory
+        stays bounded however many sessions the store holds."""
+        ...
+
+    async def prune(self) -> int:
+        """Remove expired records and dangling index entries, in batches;
+        returns how many records and entries were removed."""
+        ...
+
+    async def stats(self) -> SessionStats:
+        """Counts over the whole store: live sessions, users, expired but not
+        yet collected."""
+        ...
