@@ -1,5 +1,6 @@
-"""Defects an outside review reproduced against a real Redis, each pinned: cluster subclasses, mismatched clients, policy
-changes, malformed records, hosts with slow clocks. Public API only, so the
+"""Defects an outside review reproduced against a real Redis, each pinned:
+cluster subclasses, mismatched clients, policy changes, malformed records,
+hosts with slow clocks. Public API only, so the
 same tests run against any version."""
 
 from __future__ import annotations
