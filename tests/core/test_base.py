@@ -50,10 +50,12 @@ def test_a_primitive_failing_inside_an_iterator_is_a_backend_error(operation: st
     for user in ("a", "b", "c"):
         store.create_session(user_id=user, label="", meta={})
     store.broken = "_all_keys"
-    with pytest.raises(SessionBackendError) as info:
+    def run() -> Any:
         result = getattr(store, operation)()
-        if operation == "iter_sessions":
-            list(result)
+        return list(result) if operation == "iter_sessions" else result
+
+    with pytest.raises(SessionBackendError) as info:
+        run()
     assert isinstance(info.value.__cause__, ConnectionError)
 
 
@@ -76,7 +78,8 @@ def test_reads_of_malformed_ids_call_no_primitive() -> None:
             return super()._load(key)
 
     store = Counting()
-    for junk in (None, "", "nodot", "x" * 10_000, "a.b"):
+    junks: list[Any] = [None, "", "nodot", "x" * 10_000, "a.b"]
+    for junk in junks:
         assert store.get_session(junk) is None
         assert store.get_user_id_from_session(junk) is None
         assert store.destroy_session(junk) is False
@@ -108,5 +111,5 @@ def test_the_asyncio_base_locks_each_operation_for_other_tasks() -> None:
 
 
 def test_the_repr_summarises_without_io() -> None:
-    store = DictSessions(user_id_type=int)
+    store: DictSessions[int, Any] = DictSessions(user_id_type=int)
     assert repr(store) == "DictSessions(user_id_type=int, meta_type=dict[str, Any], records=0)"
