@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from authsessions import AsyncInMemorySessions, AsyncSessions, Session, SessionUtils
 from authsessions.starlette import SessionAuth
-from authsessions.web import device_dicts
+from authsessions.web import device_dicts, local_path
 
 Store = AsyncSessions[str, dict[str, Any]]
 Current = Session[str, dict[str, Any]]
@@ -43,9 +43,7 @@ def password_ok(username: str, password: str) -> bool:
 
 def safe_next(target: str | None) -> str:
     """Only a local path may follow a login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/account/devices"
+    return local_path(target, default="/account/devices")
 
 
 class Login(BaseModel):

@@ -18,7 +18,7 @@ from flask import Flask, Response, redirect, request
 
 from authsessions import InMemorySessions, Sessions
 from authsessions.flask import SessionAuth
-from authsessions.web import device_dicts
+from authsessions.web import device_dicts, local_path
 
 Store = Sessions[str, dict[str, Any]]
 
@@ -33,9 +33,7 @@ def password_ok(username: str, password: str) -> bool:
 
 def safe_next(target: str | None) -> str:
     """Only a local path may follow a login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/account/devices"
+    return local_path(target, default="/account/devices")
 
 
 def default_store() -> Store:

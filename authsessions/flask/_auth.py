@@ -4,13 +4,20 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Collection
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import Generic, ParamSpec, TypeVar
 
-from flask import Blueprint, Flask, Response, g, redirect, request, url_for
+from flask import Blueprint, Flask, Response, g, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from authsessions.kit import ConfigurationError, Session, SessionId, Sessions
+from authsessions.kit import (
+    ConfigurationError,
+    Session,
+    SessionBackendError,
+    SessionId,
+    Sessions,
+)
 from authsessions.web import (
     CookieSettings,
     CrossSiteRefused,
@@ -35,6 +42,23 @@ def _response(status: int, text: str, headers: dict[str, str] | None = None) -> 
     return error
 
 
+def _check_sync_store(store: object) -> None:
+    """A store whose reads return values; an asyncio store is refused now,
+    not at the first login. Reading ``None`` costs a store no I/O."""
+    read = getattr(store, "get_session", None)
+    if not callable(read):
+        raise ConfigurationError("store", "must be a sync store (Sessions)")
+    probe = read(None)
+    if inspect.isawaitable(probe):
+        if inspect.iscoroutine(probe):
+            probe.close()
+        raise ConfigurationError(
+            "store",
+            f"must be a sync store (Sessions); {type(store).__name__} is an asyncio store: "
+            "use its sync twin (e.g. RedisSessions), or authsessions.starlette",
+        )
+
+
 class SessionAuth(Generic[U, M]):
     """Login sessions for a Flask app, on a sync store.
 
@@ -42,11 +66,14 @@ class SessionAuth(Generic[U, M]):
         store: any sync store (``RedisSessions``, ``SqlSessions``,
             ``InMemorySessions``, yours).
         app: the app, or None to call :meth:`init_app` later.
-        transport, cookie, trusted_origins, csrf, login_url, label: as for
+        transport, cookie, trusted_origins, csrf, login_url, label,
+            frame_ancestors, retry_after: as for
             :class:`authsessions.starlette.SessionAuth`.
 
     Raises:
-        ConfigurationError: for an invalid setting.
+        ConfigurationError: for an invalid setting, or a store that is not
+            a sync store (an asyncio store belongs to
+            ``authsessions.starlette``).
     """
 
     def __init__(
@@ -60,9 +87,10 @@ class SessionAuth(Generic[U, M]):
         csrf: bool = True,
         login_url: str | None = None,
         label: Callable[[str | None], str] = device_label,
+        frame_ancestors: str | None = "'none'",
+        retry_after: int = 5,
     ) -> None:
-        if not callable(getattr(store, "get_session", None)):
-            raise ConfigurationError("store", "must be a sync store (Sessions)")
+        _check_sync_store(store)
         self.settings = WebSettings(
             transport=transport,
             cookie=cookie if cookie is not None else CookieSettings(),
@@ -70,6 +98,8 @@ class SessionAuth(Generic[U, M]):
             csrf=csrf,
             login_url=login_url,
             label=label,
+            frame_ancestors=frame_ancestors,
+            retry_after=retry_after,
         )
         self.store = store
         self._flows: Flows[U, M] = Flows(store, self.settings)
@@ -81,10 +111,12 @@ class SessionAuth(Generic[U, M]):
 
     def init_app(self, app: Flask) -> None:
         """Read each request's session before it runs (refusing cross-site
-        requests that would use the cookie) and send the cookie after."""
+        requests that would use the cookie), send the cookie after, and
+        answer 503 with ``Retry-After`` when the store fails."""
         app.extensions["authsessions"] = self
         app.before_request(self._before)
         app.after_request(self._after)
+        app.register_error_handler(SessionBackendError, self._unavailable)
 
     def _before(self) -> Response | None:
         host = request.host
@@ -97,10 +129,22 @@ class SessionAuth(Generic[U, M]):
 
     def _after(self, response: Response) -> Response:
         state: RequestState[U, M] | None = g.get("authsessions")
-        if state is not None and state.set_cookie is not None:
-            response.headers.add("Set-Cookie", state.set_cookie)
-            response.headers["Cache-Control"] = "no-store"
+        if state is not None:
+            for name, value in self.settings.response_headers(state):
+                if name == "Set-Cookie":
+                    response.headers.add(name, value)
+                elif name == "Vary":
+                    response.vary.update(v.strip() for v in value.split(","))
+                else:
+                    response.headers[name] = value
         return response
+
+    def _unavailable(self, error: SessionBackendError) -> Response:
+        state: RequestState[U, M] | None = g.get("authsessions")
+        if state is not None:
+            state.set_cookie = None  # never "logged out" for an outage
+        status, text, headers = self.settings.unavailable()
+        return Response(text, status, headers, mimetype="text/plain")
 
     def _state(self) -> RequestState[U, M]:
         state: RequestState[U, M] | None = g.get("authsessions")
@@ -173,19 +217,30 @@ class SessionAuth(Generic[U, M]):
             raise _response(403, f"Forbidden: {err.reason}") from None
 
     def logout(self) -> bool:
-        """End the request's session and clear the cookie."""
-        return self._flows.logout(self._state())
+        """End the request's session and clear the cookie.
+
+        Raises:
+            werkzeug.exceptions.HTTPException: 403 for a request from
+                another site.
+        """
+        try:
+            return self._flows.logout(self._state())
+        except CrossSiteRefused as err:
+            raise _response(403, f"Forbidden: {err.reason}") from None
 
     def logout_everywhere(self) -> int:
         """End every other session of the user; how many ended.
 
         Raises:
-            werkzeug.exceptions.HTTPException: 401 (or 303) without a session.
+            werkzeug.exceptions.HTTPException: 401 (or 303) without a
+                session, 403 for a request from another site.
         """
         try:
             return self._flows.logout_everywhere(self._state())
         except NotLoggedIn:
             raise self._not_logged_in() from None
+        except CrossSiteRefused as err:
+            raise _response(403, f"Forbidden: {err.reason}") from None
 
     def devices(self) -> list[Session[U, M]]:
         """The user's sessions, most recently used first.
@@ -203,16 +258,27 @@ class SessionAuth(Generic[U, M]):
         unknown); True if a live session ended.
 
         Raises:
-            werkzeug.exceptions.HTTPException: 401 (or 303) without a session.
+            werkzeug.exceptions.HTTPException: 401 (or 303) without a
+                session, 403 for a request from another site.
         """
         try:
             return self._flows.revoke(self._state(), key)
         except NotLoggedIn:
             raise self._not_logged_in() from None
+        except CrossSiteRefused as err:
+            raise _response(403, f"Forbidden: {err.reason}") from None
 
     def rotate(self) -> SessionId | None:
-        """A new secret for the request's session, sent as the new cookie."""
-        return self._flows.rotate(self._state())
+        """A new secret for the request's session, sent as the new cookie.
+
+        Raises:
+            werkzeug.exceptions.HTTPException: 403 for a request from
+                another site.
+        """
+        try:
+            return self._flows.rotate(self._state())
+        except CrossSiteRefused as err:
+            raise _response(403, f"Forbidden: {err.reason}") from None
 
     # -- the account pages ---------------------------------------------------
 
@@ -231,21 +297,26 @@ class SessionAuth(Generic[U, M]):
         def devices() -> Response:
             session = self.required()
             html = devices_page(self.devices(), current_key=session.key, base=base())
-            return Response(html, headers={"Cache-Control": "no-store"}, mimetype="text/html")
+            return Response(html, headers=self.settings.page_headers(), mimetype="text/html")
+
+        def back(location: str) -> Response:
+            return Response(
+                "See Other", 303, {"Location": location, **self.settings.page_headers()}
+            )
 
         @pages.post("/devices/<key>/revoke")
-        def revoke(key: str) -> Any:
+        def revoke(key: str) -> Response:
             self.revoke(key)
-            return redirect(url_for(f"{name}.devices"), 303)
+            return back(url_for(f"{name}.devices"))
 
         @pages.post("/logout-everywhere")
-        def everywhere() -> Any:
+        def everywhere() -> Response:
             self.logout_everywhere()
-            return redirect(url_for(f"{name}.devices"), 303)
+            return back(url_for(f"{name}.devices"))
 
         @pages.post("/logout")
-        def logout() -> Any:
+        def logout() -> Response:
             self.logout()
-            return redirect(after_logout, 303)
+            return back(after_logout)
 
         return pages

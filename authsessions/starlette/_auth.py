@@ -3,6 +3,7 @@ request flows and a small account app (devices page, revoke, logout)."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Collection
 from typing import Any, Generic, TypeVar
 
@@ -15,7 +16,13 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from authsessions.kit import AsyncSessions, ConfigurationError, Session, SessionId
+from authsessions.kit import (
+    AsyncSessions,
+    ConfigurationError,
+    Session,
+    SessionBackendError,
+    SessionId,
+)
 from authsessions.web import (
     AsyncFlows,
     CookieSettings,
@@ -58,14 +65,46 @@ class SessionMiddleware:
             await refused(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and state.set_cookie is not None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
                 response_headers = MutableHeaders(scope=message)
-                response_headers.append("set-cookie", state.set_cookie)
-                response_headers.append("cache-control", "no-store")
+                for name, value in settings.response_headers(state):
+                    if name == "Set-Cookie":
+                        response_headers.append(name, value)
+                    elif name == "Vary":
+                        response_headers.add_vary_header(value)
+                    else:
+                        response_headers[name] = value
             await send(message)
 
-        await self.app(scope, receive, send_with_cookie)
+        try:
+            await self.app(scope, receive, send_with_cookie)
+        except SessionBackendError:
+            if started:
+                raise
+            status, text, unavailable_headers = settings.unavailable()
+            await PlainTextResponse(text, status, unavailable_headers)(scope, receive, send)
+
+
+def _check_asyncio_store(store: object) -> None:
+    """A store whose reads are awaitable; anything else is refused now,
+    not at the first login. Reading ``None`` costs a store no I/O."""
+    read = getattr(store, "get_session", None)
+    if not callable(read):
+        raise ConfigurationError("store", "must be an asyncio store (AsyncSessions)")
+    probe = read(None)
+    if not inspect.isawaitable(probe):
+        raise ConfigurationError(
+            "store",
+            f"must be an asyncio store (AsyncSessions); {type(store).__name__} is a sync store: "
+            "use its asyncio twin (e.g. AsyncRedisSessions), or authsessions.flask",
+        )
+    if inspect.iscoroutine(probe):
+        probe.close()
 
 
 class SessionAuth(Generic[U, M]):
@@ -82,14 +121,22 @@ class SessionAuth(Generic[U, M]):
         trusted_origins: other origins whose pages may send state-changing
             requests with the cookie (``https://app.example.com``).
         csrf: refuse cross-site state-changing requests that carry the
-            cookie (default True; see SECURITY.md before turning it off).
+            cookie, and cross-site requests to every state-changing flow
+            (default True; see SECURITY.md before turning it off).
         login_url: where ``required`` sends a browser without a session (a
             GET accepting HTML: 303 to ``login_url?next=<path>``); anything
             else, and everything when None, gets a 401.
         label: the device label of a login from its User-Agent.
+        frame_ancestors: who may frame the account pages, as a CSP
+            ``frame-ancestors`` source list (default ``"'none'"``, also sent
+            as ``X-Frame-Options: DENY``); None to send neither.
+        retry_after: the ``Retry-After`` seconds of the 503 a request gets
+            when the store fails (default 5).
 
     Raises:
-        ConfigurationError: for an invalid setting.
+        ConfigurationError: for an invalid setting, or a store that is not
+            an asyncio store (a sync store belongs to
+            ``authsessions.flask``).
     """
 
     def __init__(
@@ -102,9 +149,10 @@ class SessionAuth(Generic[U, M]):
         csrf: bool = True,
         login_url: str | None = None,
         label: Callable[[str | None], str] = device_label,
+        frame_ancestors: str | None = "'none'",
+        retry_after: int = 5,
     ) -> None:
-        if not callable(getattr(store, "get_session", None)):
-            raise ConfigurationError("store", "must be an asyncio store (AsyncSessions)")
+        _check_asyncio_store(store)
         self.settings = WebSettings(
             transport=transport,
             cookie=cookie if cookie is not None else CookieSettings(),
@@ -112,6 +160,8 @@ class SessionAuth(Generic[U, M]):
             csrf=csrf,
             login_url=login_url,
             label=label,
+            frame_ancestors=frame_ancestors,
+            retry_after=retry_after,
         )
         self.store = store
         self._flows: AsyncFlows[U, M] = AsyncFlows(store, self.settings)
@@ -192,19 +242,29 @@ class SessionAuth(Generic[U, M]):
 
     async def logout(self, request: Request) -> bool:
         """End the request's session and clear the cookie; True if a live
-        session ended."""
-        return await self._flows.logout(self._state(request))
+        session ended.
+
+        Raises:
+            HTTPException: 403 for a request from another site.
+        """
+        try:
+            return await self._flows.logout(self._state(request))
+        except CrossSiteRefused as err:
+            raise HTTPException(403, f"Forbidden: {err.reason}") from None
 
     async def logout_everywhere(self, request: Request) -> int:
         """End every other session of the user; how many ended.
 
         Raises:
-            HTTPException: 401 (or 303 to ``login_url``) without a session.
+            HTTPException: 401 (or 303 to ``login_url``) without a session,
+                403 for a request from another site.
         """
         try:
             return await self._flows.logout_everywhere(self._state(request))
         except NotLoggedIn:
             raise self._not_logged_in(request) from None
+        except CrossSiteRefused as err:
+            raise HTTPException(403, f"Forbidden: {err.reason}") from None
 
     async def devices(self, request: Request) -> list[Session[U, M]]:
         """The user's sessions, most recently used first.
@@ -222,17 +282,27 @@ class SessionAuth(Generic[U, M]):
         unknown); True if a live session ended.
 
         Raises:
-            HTTPException: 401 (or 303 to ``login_url``) without a session.
+            HTTPException: 401 (or 303 to ``login_url``) without a session,
+                403 for a request from another site.
         """
         try:
             return await self._flows.revoke(self._state(request), key)
         except NotLoggedIn:
             raise self._not_logged_in(request) from None
+        except CrossSiteRefused as err:
+            raise HTTPException(403, f"Forbidden: {err.reason}") from None
 
     async def rotate(self, request: Request) -> SessionId | None:
         """A new secret for the request's session (after a privilege
-        change), sent as the new cookie; None if there is no session."""
-        return await self._flows.rotate(self._state(request))
+        change), sent as the new cookie; None if there is no session.
+
+        Raises:
+            HTTPException: 403 for a request from another site.
+        """
+        try:
+            return await self._flows.rotate(self._state(request))
+        except CrossSiteRefused as err:
+            raise HTTPException(403, f"Forbidden: {err.reason}") from None
 
     # -- the account app -----------------------------------------------------
 
@@ -254,25 +324,35 @@ class SessionAuth(Generic[U, M]):
             session = await self.required(request)
             devices = await self.devices(request)
             html = devices_page(devices, current_key=session.key, base=base(request))
-            return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+            return HTMLResponse(html, headers=self.settings.page_headers())
+
+        def back(location: str) -> Response:
+            return RedirectResponse(location, 303, headers=self.settings.page_headers())
 
         async def revoke(request: Request) -> Response:
             await self.revoke(request, request.path_params["key"])
-            return RedirectResponse(f"{base(request)}/devices", status_code=303)
+            return back(f"{base(request)}/devices")
 
         async def everywhere(request: Request) -> Response:
             await self.logout_everywhere(request)
-            return RedirectResponse(f"{base(request)}/devices", status_code=303)
+            return back(f"{base(request)}/devices")
 
         async def logout(request: Request) -> Response:
             await self.logout(request)
-            return RedirectResponse(after_logout, status_code=303)
+            return back(after_logout)
+
+        async def unavailable(request: Request, error: Exception) -> Response:
+            # a mounted app answers for itself: its own error middleware
+            # would send a 500 before the outer SessionMiddleware saw this
+            status, text, headers = self.settings.unavailable()
+            return PlainTextResponse(text, status, headers)
 
         return Starlette(
+            exception_handlers={SessionBackendError: unavailable},
             routes=[
                 Route("/devices", page, methods=["GET"]),
                 Route("/devices/{key}/revoke", revoke, methods=["POST"]),
                 Route("/logout-everywhere", everywhere, methods=["POST"]),
                 Route("/logout", logout, methods=["POST"]),
-            ]
+            ],
         )

@@ -14,6 +14,7 @@ from ._cookies import CookieSettings, SameSite, is_loopback
 from ._csrf import SAFE_METHODS, origin_of, origin_refusal
 from ._labels import device_label
 from ._page import device_dicts, devices_page
+from ._redirects import local_path
 from ._request import (
     CrossSiteRefused,
     NotLoggedIn,
@@ -40,6 +41,7 @@ __all__ = [
     "device_label",
     "devices_page",
     "is_loopback",
+    "local_path",
     "origin_of",
     "origin_refusal",
 ]

@@ -82,6 +82,21 @@ def _check_label(_: object, __: object, value: Any) -> None:
         raise ConfigurationError("label", "must be a callable from a User-Agent to a str")
 
 
+def _check_frame_ancestors(_: object, __: object, value: Any) -> None:
+    if value is not None and (
+        not isinstance(value, str) or not value.strip() or any(c in value for c in ";,\r\n")
+    ):
+        raise ConfigurationError(
+            "frame_ancestors",
+            "must be a CSP frame-ancestors source list such as \"'none'\" or \"'self'\", or None",
+        )
+
+
+def _check_retry_after(_: object, __: object, value: Any) -> None:
+    if type(value) is not int or value < 0:
+        raise ConfigurationError("retry_after", "must be a whole number of seconds, 0 or more")
+
+
 def _origins(values: Collection[str]) -> frozenset[str]:
     if isinstance(values, str):
         raise ConfigurationError("trusted_origins", "must be a collection of origins, not a str")
@@ -107,10 +122,45 @@ class WebSettings:
     csrf: bool = attrs.field(default=True, validator=check_bool("csrf"))
     login_url: str | None = attrs.field(default=None, validator=_check_login_url)
     label: Callable[[str | None], str] = attrs.field(default=device_label, validator=_check_label)
+    frame_ancestors: str | None = attrs.field(default="'none'", validator=_check_frame_ancestors)
+    retry_after: int = attrs.field(default=5, validator=_check_retry_after)
 
     @property
     def uses_cookie(self) -> bool:
         return self.transport != "bearer"
+
+    def response_headers(self, state: RequestState[Any, Any]) -> list[tuple[str, str]]:
+        """What a response to this request must carry: the cookie a flow
+        set, and, when the integration looked at the session (or set a
+        cookie), ``Cache-Control: no-store`` and ``Vary`` on the
+        credentials, so no cache keeps or shares an authenticated answer."""
+        headers = []
+        if state.set_cookie is not None:
+            headers.append(("Set-Cookie", state.set_cookie))
+        if state.loaded or state.set_cookie is not None:
+            headers.append(("Cache-Control", "no-store"))
+            vary = {"cookie": "Cookie", "bearer": "Authorization"}.get(
+                self.transport, "Cookie, Authorization"
+            )
+            headers.append(("Vary", vary))
+        return headers
+
+    def page_headers(self) -> dict[str, str]:
+        """Headers of the account pages: no caching, and no framing by
+        another page (clickjacking) unless ``frame_ancestors`` allows it."""
+        headers = {"Cache-Control": "no-store"}
+        if self.frame_ancestors is not None:
+            headers["Content-Security-Policy"] = f"frame-ancestors {self.frame_ancestors}"
+            legacy = {"'none'": "DENY", "'self'": "SAMEORIGIN"}.get(self.frame_ancestors)
+            if legacy is not None:
+                headers["X-Frame-Options"] = legacy
+        return headers
+
+    def unavailable(self) -> tuple[int, str, dict[str, str]]:
+        """The answer when the store fails: 503 with ``Retry-After``; never
+        "logged out", never a cookie, nothing about the failure."""
+        headers = {"Retry-After": str(self.retry_after), "Cache-Control": "no-store"}
+        return 503, "Service Unavailable: sessions cannot be checked right now", headers
 
     def read(
         self, method: str, header: Header, own_origin: str, host: str

@@ -37,18 +37,33 @@ class Flows(Generic[U, M]):
         if self.settings.uses_cookie:
             state.set_cookie = self.settings.cookie.clearing_header(state.host)
 
+    def _refuse_cross_site(self, state: RequestState[U, M]) -> None:
+        # every state-changing flow, whether or not a cookie came: another
+        # site's form POST carries no SameSite=Lax cookie, yet an answer
+        # that clears it would still log the user out
+        if state.refusal is not None and state.source != "bearer":
+            raise CrossSiteRefused(state.refusal)
+
     def _forget(self, state: RequestState[U, M]) -> None:
         state.presented, state.source, state.loaded, state.session = None, None, True, None
 
     def current(self, state: RequestState[U, M]) -> Session[U, M] | None:
         """The request's live session (one store read, then cached); a
-        cookie that names no live session is cleared."""
+        cookie that names no live session is cleared. A cookie whose key is
+        still live (a secret rotated away while the request was in flight)
+        is not: clearing it would delete the new cookie the browser holds.
+
+        Raises:
+            SessionBackendError: the store failed (never "logged out").
+        """
         if not state.loaded:
             state.loaded = True
             if state.presented is not None:
                 state.session = self.store.get_session(state.presented)
                 if state.session is None and state.source == "cookie":
-                    self._clear_cookie(state)
+                    key = state.presented.partition(".")[0]
+                    if self.store.get_session_by_key(key) is None:
+                        self._clear_cookie(state)
         return state.session
 
     def required(self, state: RequestState[U, M]) -> Session[U, M]:
@@ -94,7 +109,12 @@ class Flows(Generic[U, M]):
 
     def logout(self, state: RequestState[U, M]) -> bool:
         """End the request's session and clear its cookie; True if a live
-        session ended."""
+        session ended.
+
+        Raises:
+            CrossSiteRefused: the request comes from another site.
+        """
+        self._refuse_cross_site(state)
         ended = False
         if state.presented is not None:
             ended = self.store.destroy_session(state.presented)
@@ -106,8 +126,10 @@ class Flows(Generic[U, M]):
         """End every other session of the request's user; how many ended.
 
         Raises:
+            CrossSiteRefused: the request comes from another site.
             NotLoggedIn: the request has no live session.
         """
+        self._refuse_cross_site(state)
         session = self.required(state)
         return self.store.destroy_sessions_for_user(session.user_id, keep=state.presented)
 
@@ -126,8 +148,10 @@ class Flows(Generic[U, M]):
         key is a logout. True if a live session ended.
 
         Raises:
+            CrossSiteRefused: the request comes from another site.
             NotLoggedIn: the request has no live session.
         """
+        self._refuse_cross_site(state)
         session = self.required(state)
         if not isinstance(key, str) or not is_session_key(key):
             return False
@@ -141,7 +165,12 @@ class Flows(Generic[U, M]):
     def rotate(self, state: RequestState[U, M]) -> SessionId | None:
         """Give the request's session a new secret (after a privilege
         change) and send the new cookie; None (and the cookie cleared) if
-        there is no live session."""
+        there is no live session.
+
+        Raises:
+            CrossSiteRefused: the request comes from another site.
+        """
+        self._refuse_cross_site(state)
         if state.presented is None:
             return None
         new = self.store.rotate_session(state.presented)

@@ -50,6 +50,7 @@ def test_a_primitive_failing_inside_an_iterator_is_a_backend_error(operation: st
     for user in ("a", "b", "c"):
         store.create_session(user_id=user, label="", meta={})
     store.broken = "_all_keys"
+
     def run() -> Any:
         result = getattr(store, operation)()
         return list(result) if operation == "iter_sessions" else result

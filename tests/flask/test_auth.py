@@ -12,7 +12,14 @@ from flask import Flask, request
 
 from authsessions import ConfigurationError, InMemorySessions
 from authsessions.flask import CookieSettings, SessionAuth
-from tests.web.journeys import BASE, JOURNEYS, SAME_ORIGIN, session_json
+from tests.web.journeys import (
+    BASE,
+    JOURNEYS,
+    SAME_ORIGIN,
+    Outage,
+    a_store_outage_is_a_503_that_keeps_the_user_logged_in,
+    session_json,
+)
 
 
 def make_app(store: Any = None, **options: Any) -> tuple[Flask, SessionAuth[Any, Any]]:
@@ -117,3 +124,18 @@ def test_bad_settings_and_stores_are_configuration_errors() -> None:
             SessionAuth(InMemorySessions(), **bad)
     with pytest.raises(ConfigurationError):
         SessionAuth(object())  # type: ignore[arg-type]
+
+
+def test_a_store_outage_is_a_503_that_keeps_the_user_logged_in() -> None:
+    store = Outage.Sync()
+    app, _ = make_app(store)
+    a_store_outage_is_a_503_that_keeps_the_user_logged_in(http_client(app), store)
+
+
+def test_an_asyncio_store_is_refused_at_construction() -> None:
+    from authsessions import AsyncInMemorySessions
+
+    with pytest.raises(ConfigurationError) as info:
+        SessionAuth(AsyncInMemorySessions())  # type: ignore[arg-type]
+    assert info.value.setting == "store"
+    assert "AsyncInMemorySessions is an asyncio store" in str(info.value)

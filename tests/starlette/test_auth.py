@@ -17,7 +17,14 @@ from starlette.testclient import TestClient
 
 from authsessions import AsyncInMemorySessions, ConfigurationError
 from authsessions.starlette import CookieSettings, SessionAuth
-from tests.web.journeys import BASE, JOURNEYS, SAME_ORIGIN, session_json
+from tests.web.journeys import (
+    BASE,
+    JOURNEYS,
+    SAME_ORIGIN,
+    Outage,
+    a_store_outage_is_a_503_that_keeps_the_user_logged_in,
+    session_json,
+)
 
 
 def make_app(store: Any = None, **options: Any) -> tuple[Starlette, SessionAuth[Any, Any]]:
@@ -125,3 +132,20 @@ def test_the_repr_shows_no_secret() -> None:
         token = http.post("/login", data={"user": "ann"}, headers=SAME_ORIGIN).json()["token"]
     assert "SessionAuth(store=AsyncInMemorySessions" in repr(auth)
     assert token.split(".")[1] not in repr(auth)
+
+
+def test_a_store_outage_is_a_503_that_keeps_the_user_logged_in() -> None:
+    store = Outage.Async()
+    app, _ = make_app(store)
+    a_store_outage_is_a_503_that_keeps_the_user_logged_in(
+        lambda: TestClient(app, base_url=BASE, follow_redirects=False), store
+    )
+
+
+def test_a_sync_store_is_refused_at_construction() -> None:
+    from authsessions import InMemorySessions
+
+    with pytest.raises(ConfigurationError) as info:
+        SessionAuth(InMemorySessions())  # type: ignore[arg-type]
+    assert info.value.setting == "store"
+    assert "InMemorySessions is a sync store" in str(info.value)

@@ -188,6 +188,56 @@ def the_account_pages(client: Client) -> None:
         assert laptop.get("/account/devices").status_code == 401
 
 
+def a_cross_site_logout_without_the_cookie_is_refused(client: Client) -> None:
+    # SameSite=Lax keeps the cookie off another site's form POST; the
+    # answer must not clear it either (the session would live on, orphaned)
+    with client() as http:
+        login(http)
+        for path in ("/logout", "/account/logout", "/rotate", "/everywhere"):
+            for headers in (CROSS_SITE, SAME_SITE):
+                with client() as attacker_page:
+                    response = attacker_page.post(path, headers=headers)
+                    assert response.status_code == 403, (path, headers)
+                    assert "set-cookie" not in response.headers, (path, headers)
+        assert me(http) == 200
+
+
+def the_account_pages_refuse_to_be_framed(client: Client) -> None:
+    with client() as http:
+        login(http)
+        for response in (http.get("/account/devices"), http.get("/account/devices/x")):
+            if response.status_code == 404:
+                continue
+            assert response.headers["x-frame-options"] == "DENY"
+            assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+def authenticated_responses_are_never_cached(client: Client) -> None:
+    with client() as http:
+        login(http)
+        for path in ("/me", "/maybe", "/account/devices"):
+            response = http.get(path)
+            assert response.status_code == 200, path
+            assert response.headers["cache-control"] == "no-store", path
+            assert "cookie" in response.headers["vary"].lower(), path
+        anonymous = http.get("/maybe", headers={"Cookie": ""})
+        assert anonymous.headers["cache-control"] == "no-store"
+
+
+def a_request_sent_before_a_rotation_keeps_the_user_logged_in(client: Client) -> None:
+    # a slow request carries the pre-rotation cookie and is answered after
+    # the rotation: clearing "its" cookie would delete the new one
+    with client() as http:
+        login(http)
+        old = http.cookies["__Host-session"]
+        assert http.post("/rotate", headers=SAME_ORIGIN).status_code == 200
+        with client() as slow:
+            response = slow.get("/maybe", headers={"Cookie": f"__Host-session={old}"})
+            assert response.json() == {"user": None}
+            assert "set-cookie" not in response.headers
+        assert me(http) == 200
+
+
 JOURNEYS: list[Callable[[Client], None]] = [
     the_cookie_has_the_safe_flags,
     login_ends_the_session_the_request_carried,
@@ -200,8 +250,57 @@ JOURNEYS: list[Callable[[Client], None]] = [
     a_cross_site_login_is_refused,
     bearer_requests_skip_the_cross_site_check,
     the_account_pages,
+    a_cross_site_logout_without_the_cookie_is_refused,
+    the_account_pages_refuse_to_be_framed,
+    authenticated_responses_are_never_cached,
+    a_request_sent_before_a_rotation_keeps_the_user_logged_in,
 ]
 
 
 def session_json(session: Any) -> dict[str, Any]:
     return {"user": session.user_id, "key": session.key, "label": session.label}
+
+
+class Outage:
+    """Stores that fail like a backend that went away, while ``down``."""
+
+    from authsessions.reference import AsyncDictSessions, DictSessions
+
+    class Sync(DictSessions[str, Any]):
+        down = False
+
+        def _load(self, key: str) -> Any:
+            if self.down:
+                raise ConnectionError("connection refused by 10.1.2.3:6379")
+            return super()._load(key)
+
+    class Async(AsyncDictSessions[str, Any]):
+        down = False
+
+        async def _load(self, key: str) -> Any:
+            if self.down:
+                raise ConnectionError("connection refused by 10.1.2.3:6379")
+            return await super()._load(key)
+
+
+def a_store_outage_is_a_503_that_keeps_the_user_logged_in(client: Client, store: Any) -> None:
+    with client() as http:
+        login(http)
+        sid = http.cookies["__Host-session"]
+        store.down = True
+        requests = [
+            ("GET", "/me"),
+            ("GET", "/maybe"),
+            ("GET", "/account/devices"),
+            ("POST", "/logout"),
+            ("POST", "/account/logout"),
+        ]
+        for method, path in requests:
+            response = http.request(method, path, headers=SAME_ORIGIN)
+            assert response.status_code == 503, (path, response.status_code)
+            assert response.headers["retry-after"] == "5", path
+            assert "set-cookie" not in response.headers, path
+            assert "10.1.2.3" not in response.text and sid not in response.text, path
+            assert http.cookies["__Host-session"] == sid
+        store.down = False
+        assert me(http) == 200
