@@ -29,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from ._config import StoreConfig
-from ._errors import SessionBackendError, backend_errors
+from ._errors import ConfigurationError, SessionBackendError, backend_errors
 from ._ids import (
     ParsedSessionId,
     SessionId,
@@ -49,6 +49,8 @@ M = TypeVar("M")
 
 BATCH = 500
 """Sessions per batch of the default whole-store operations."""
+
+_OPTIONS = frozenset({"user_id_type", "meta_type", "policy", "clock", "converter"})
 
 
 def _newest_first(sessions: SessionList[U, M]) -> SessionList[U, M]:
@@ -75,6 +77,14 @@ class StoreBase(Generic[U, M]):
     _config: StoreConfig[U, M]
 
     def __init__(self, **options: Any) -> None:
+        unknown = sorted(set(options) - _OPTIONS)
+        if unknown:
+            raise ConfigurationError(
+                unknown[0],
+                f"is not an option of {type(self).__name__} (every store takes "
+                f"{', '.join(sorted(_OPTIONS))}, and its own); a client's or an engine's "
+                "option belongs in from_url's client_options or engine_options",
+            )
         self._config = StoreConfig.build(**options)
         self._lock = StoreLock()
 

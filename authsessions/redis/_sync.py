@@ -17,6 +17,7 @@ from authsessions.kit import (
     ConfigurationError,
     ParsedSessionId,
     Session,
+    SessionBackendError,
     SessionList,
     SessionStats,
     StoreBase,
@@ -160,6 +161,7 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
         url: str,
         *,
         cluster: bool = ...,
+        client_options: dict[str, Any] | None = ...,
         prefix: str = ...,
         gc_grace: timedelta = ...,
         **options: Unpack[StoreOptions],
@@ -172,6 +174,7 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
         *,
         user_id_type: type[U],
         cluster: bool = ...,
+        client_options: dict[str, Any] | None = ...,
         prefix: str = ...,
         gc_grace: timedelta = ...,
         **options: Unpack[StoreOptions],
@@ -184,6 +187,7 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
         *,
         meta_type: type[M],
         cluster: bool = ...,
+        client_options: dict[str, Any] | None = ...,
         prefix: str = ...,
         gc_grace: timedelta = ...,
         **options: Unpack[StoreOptions],
@@ -197,30 +201,56 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
         user_id_type: type[U],
         meta_type: type[M],
         cluster: bool = ...,
+        client_options: dict[str, Any] | None = ...,
         prefix: str = ...,
         gc_grace: timedelta = ...,
         **options: Unpack[StoreOptions],
     ) -> RedisSessions[U, M]: ...
     @classmethod
-    def from_url(cls, url: str, *, cluster: bool = False, **kwargs: Any) -> Any:
+    def from_url(
+        cls,
+        url: str,
+        *,
+        cluster: bool = False,
+        client_options: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """A store with its own client for ``url`` (closed by ``aclose()``).
 
         Args:
             url: ``redis://``, ``rediss://`` or ``unix://``; with
                 ``cluster=True``, any node of the cluster.
             cluster: build a ``RedisCluster`` client instead of ``Redis``.
-            kwargs: store options; the client uses redis-py defaults.
+            client_options: keyword arguments for redis-py's ``from_url``,
+                e.g. ``{"socket_timeout": 2, "socket_connect_timeout": 2}``
+                to bound every wait on a hung server.
+            kwargs: store options.
 
         Raises:
-            ConfigurationError: for an invalid option.
+            ConfigurationError: for an invalid option (a client option
+                given as a store option says where it belongs), or
+                ``cluster=True`` for a server that is not a cluster node.
+            SessionBackendError: the cluster could not be reached.
             ValueError: for a malformed URL (from redis-py).
         """
         client: Any
+        options = dict(client_options or {})
         if cluster:
-            # both twins build their cluster client alike (see no_handshake)
-            client = redis.cluster.RedisCluster.from_url(url, **_compat.no_handshake())
+            try:
+                # both twins build their cluster client alike (see no_handshake)
+                client = redis.cluster.RedisCluster.from_url(
+                    url, **_compat.no_handshake(), **options
+                )
+            except redis.exceptions.RedisClusterException as err:
+                raise ConfigurationError(
+                    "cluster", f"the server is not a Redis Cluster node ({err})"
+                ) from None
+            except (redis.exceptions.RedisError, OSError) as err:
+                raise SessionBackendError(
+                    "redis", "from_url", f"the cluster did not answer ({type(err).__name__})"
+                ) from err
         else:
-            client = redis.Redis.from_url(url)
+            client = redis.Redis.from_url(url, **options)
         store = cls(client, **kwargs)
         store._owns_client = True
         return store

@@ -312,3 +312,28 @@ def test_a_session_seen_expired_stays_gone_when_the_clock_steps_back(
     clock.offset = timedelta(minutes=50)  # an NTP step back
     assert store.get_session(sid) is None, "an expired session came back to life"
     assert store.get_sessions_for_user("u") == []
+
+
+def test_from_url_with_cluster_on_a_standalone_server_is_a_configuration_error(
+    redis_server: Any,
+) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        RedisSessions.from_url(redis_server.url, cluster=True)
+    assert info.value.setting == "cluster"
+    assert "not a Redis Cluster node" in str(info.value)
+
+
+def test_client_options_reach_the_client_and_misplaced_ones_say_where_they_go(
+    redis_server: Any,
+) -> None:
+    store = RedisSessions.from_url(redis_server.url, client_options={"socket_timeout": 1.5})
+    try:
+        kwargs = store.client.connection_pool.connection_kwargs
+        assert kwargs["socket_timeout"] == 1.5
+        assert store.get_session(store.create_session(user_id="u", label="", meta={}))
+    finally:
+        store.close()
+    with pytest.raises(ConfigurationError) as info:
+        RedisSessions.from_url(redis_server.url, socket_timeout=1)
+    assert info.value.setting == "socket_timeout"
+    assert "client_options" in str(info.value)
