@@ -18,6 +18,7 @@ from ._redirects import local_path
 from ._request import (
     CrossSiteRefused,
     NotLoggedIn,
+    PlainHttpWarning,
     RequestState,
     Source,
     Transport,
@@ -31,6 +32,7 @@ __all__ = [
     "CrossSiteRefused",
     "Flows",
     "NotLoggedIn",
+    "PlainHttpWarning",
     "RequestState",
     "SAFE_METHODS",
     "SameSite",

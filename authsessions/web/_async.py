@@ -4,11 +4,18 @@ and turn NotLoggedIn and CrossSiteRefused into responses."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Generic, TypeVar
 
 from authsessions.kit import AsyncSessions, Session, SessionId, SessionPolicy, is_session_key
 
-from ._request import CrossSiteRefused, NotLoggedIn, RequestState, WebSettings
+from ._request import (
+    CrossSiteRefused,
+    NotLoggedIn,
+    PlainHttpWarning,
+    RequestState,
+    WebSettings,
+)
 
 U = TypeVar("U")
 M = TypeVar("M")
@@ -30,6 +37,9 @@ class AsyncFlows(Generic[U, M]):
     def _set_cookie(self, state: RequestState[U, M], session_id: SessionId) -> None:
         if self.settings.uses_cookie:
             state.set_cookie = self.settings.cookie.header(session_id, state.host, self.max_age)
+            problem = self.settings.plain_http_problem(state)
+            if problem is not None:
+                warnings.warn(problem, PlainHttpWarning, stacklevel=3)
 
     def _clear_cookie(self, state: RequestState[U, M]) -> None:
         if self.settings.uses_cookie:

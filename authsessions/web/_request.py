@@ -32,6 +32,12 @@ class NotLoggedIn(AuthSessionsError):
         super().__init__("the request has no live session")
 
 
+class PlainHttpWarning(UserWarning):
+    """A session cookie was set on a plain-HTTP request that will never get
+    it back (it is ``Secure``): the next request is not logged in. The
+    message says what to do (HTTPS; an ``https://`` base URL in tests)."""
+
+
 class CrossSiteRefused(AuthSessionsError):
     """A request from another site tried to act with the session cookie,
     or to log in (an integration answers 403).
@@ -57,6 +63,7 @@ class RequestState(Generic[U, M]):
     source: Source | None
     host: str
     refusal: str | None
+    https: bool = True
     loaded: bool = False
     session: Session[U, M] | None = None
     set_cookie: str | None = attrs.field(default=None, repr=False)
@@ -145,6 +152,25 @@ class WebSettings:
             headers.append(("Vary", vary))
         return headers
 
+    def plain_http_problem(self, state: RequestState[Any, Any]) -> str | None:
+        """Why a cookie set on this request will not come back, or None."""
+        if state.https or not self.cookie.secure_for(state.host):
+            return None
+        if not self.cookie.secure:
+            return (
+                f"CookieSettings(secure=False) applies to localhost only: for host "
+                f"{state.host!r} the session cookie stays Secure, and this plain-HTTP "
+                "client will not send it back. Serve over HTTPS, or in tests use an https "
+                f"base URL (TestClient(app, base_url='https://{state.host}'))"
+            )
+        return (
+            f"the session cookie is Secure, but this request reached {state.host!r} over "
+            "plain HTTP: no browser or HTTP client sends it back, so the next request is "
+            "not logged in. Serve over HTTPS; in tests, use an https base URL "
+            f"(TestClient(app, base_url='https://{state.host}')); for plain-HTTP "
+            "development on localhost, CookieSettings(secure=False)"
+        )
+
     def page_headers(self) -> dict[str, str]:
         """Headers of the account pages: no caching, and no framing by
         another page (clickjacking) unless ``frame_ancestors`` allows it."""
@@ -179,7 +205,9 @@ class WebSettings:
         refusal = (
             origin_refusal(method, header, own_origin, self.trusted_origins) if self.csrf else None
         )
-        return RequestState(presented, source, host, refusal)
+        return RequestState(
+            presented, source, host, refusal, https=own_origin.lower().startswith("https:")
+        )
 
     def blocks(self, state: RequestState[Any, Any]) -> bool:
         """Whether the request must be refused before it runs: it changes

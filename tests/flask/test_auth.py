@@ -139,3 +139,14 @@ def test_an_asyncio_store_is_refused_at_construction() -> None:
         SessionAuth(AsyncInMemorySessions())  # type: ignore[arg-type]
     assert info.value.setting == "store"
     assert "AsyncInMemorySessions is an asyncio store" in str(info.value)
+
+
+def test_a_secure_cookie_set_over_plain_http_warns_what_to_do() -> None:
+    from authsessions.web import PlainHttpWarning
+
+    app, _ = make_app()
+    with (
+        http_client(app, "http://testserver")() as http,
+        pytest.warns(PlainHttpWarning, match=r"base_url='https://testserver'"),
+    ):
+        http.post("/login", data={"user": "alice"})

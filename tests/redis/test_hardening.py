@@ -328,12 +328,13 @@ def test_client_options_reach_the_client_and_misplaced_ones_say_where_they_go(
 ) -> None:
     store = RedisSessions.from_url(redis_server.url, client_options={"socket_timeout": 1.5})
     try:
-        kwargs = store.client.connection_pool.connection_kwargs
+        client: Any = store.client
+        kwargs = client.connection_pool.connection_kwargs
         assert kwargs["socket_timeout"] == 1.5
         assert store.get_session(store.create_session(user_id="u", label="", meta={}))
     finally:
         store.close()
     with pytest.raises(ConfigurationError) as info:
-        RedisSessions.from_url(redis_server.url, socket_timeout=1)
+        RedisSessions.from_url(redis_server.url, socket_timeout=1)  # type: ignore[call-overload]
     assert info.value.setting == "socket_timeout"
     assert "client_options" in str(info.value)

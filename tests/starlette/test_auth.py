@@ -149,3 +149,21 @@ def test_a_sync_store_is_refused_at_construction() -> None:
         SessionAuth(InMemorySessions())  # type: ignore[arg-type]
     assert info.value.setting == "store"
     assert "InMemorySessions is a sync store" in str(info.value)
+
+
+def test_a_secure_cookie_set_over_plain_http_warns_what_to_do() -> None:
+    from authsessions.web import PlainHttpWarning
+
+    app, _ = make_app()
+    # TestClient's base is http://testserver: the cookie never comes back
+    with (
+        TestClient(app) as http,
+        pytest.warns(PlainHttpWarning, match=r"base_url='https://testserver'"),
+    ):
+        http.post("/login", data={"user": "alice"})
+    app, _ = make_app(cookie=CookieSettings(secure=False))
+    with (
+        TestClient(app) as http,
+        pytest.warns(PlainHttpWarning, match=r"secure=False\) applies to localhost only"),
+    ):
+        http.post("/login", data={"user": "alice"})
