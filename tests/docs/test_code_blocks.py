@@ -55,4 +55,4 @@ def test_the_block_runs(code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.chdir(tmp_path)  # a block may write a file (a SQLite database)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a deprecation in an example is a bug too
-        exec(compile(code, "<block>", "exec"), {"__name__": "__docs__"})  # noqa: S102
+        exec(compile(code, "<block>", "exec"), {"__name__": "__docs__"})
