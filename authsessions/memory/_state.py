@@ -200,17 +200,27 @@ class MemoryState(Generic[U, M]):
             self._pushed(index, now, parsed.key)
         return True
 
+    def _touched(self, parsed: ParsedSessionId) -> Record | None:
+        """The live record of a presented id, touched; call with the lock."""
+        now = self.config.now_ms()
+        record = self._live(parsed, now)
+        if record is not None and self.config.codec.policy.touches(now, record.last_used_ms):
+            record.last_used_ms = now
+            self._pushed(self.users[record.user_json], now, parsed.key)
+        return record
+
     def read(self, parsed: ParsedSessionId) -> tuple[Any, ...] | None:
         """The live session of a presented id, touched: its snapshot."""
         with self.lock:
-            now = self.config.now_ms()
-            record = self._live(parsed, now)
-            if record is None:
-                return None
-            if self.config.codec.policy.touches(now, record.last_used_ms):
-                record.last_used_ms = now
-                self._pushed(self.users[record.user_json], now, parsed.key)
-            return self._snapshot(parsed.key, record)
+            record = self._touched(parsed)
+            return None if record is None else self._snapshot(parsed.key, record)
+
+    def read_user_id(self, parsed: ParsedSessionId) -> Any:
+        """The owner of a presented id's live session (touched), or None:
+        the validate path, without a snapshot (user ids are immutable)."""
+        with self.lock:
+            record = self._touched(parsed)
+            return None if record is None else record.user_id
 
     def read_key(self, key: str) -> tuple[Any, ...] | None:
         with self.lock:

@@ -10,10 +10,12 @@ from typing import Any, Generic, TypeVar, Unpack, overload
 from authsessions.kit import (
     ParsedSessionId,
     Session,
+    SessionId,
     SessionList,
     SessionStats,
     StoreBase,
     StoreOptions,
+    parse_session_id,
 )
 
 from ._state import MemoryState
@@ -72,6 +74,13 @@ class InMemorySessions(StoreBase[U, M], Generic[U, M]):
 
     def _repr_fields(self) -> dict[str, Any]:
         return {"sessions": len(self._state)}
+
+    def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
+        """See :meth:`authsessions.Sessions.get_user_id_from_session`."""
+        # the base's read, without building a snapshot: every request pays it
+        parsed = parse_session_id(session_id)
+        user_id: U | None = None if parsed is None else self._state.read_user_id(parsed)
+        return user_id
 
     # the operation primitives: each one call into the state, under its lock
 
