@@ -133,7 +133,7 @@ def section_sql(ctx: Any) -> None:
     server = provision_postgres("binary")
     try:
         _pin_postgres(server.server.get_pid(), ctx.placement)  # type: ignore[attr-defined]
-        engine = sa.create_engine(server.url)
+        engine = sa.create_engine(server.url, pool_timeout=10)
         _run(ctx, report, server.url, engine)
         engine.dispose()
     finally:

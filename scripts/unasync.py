@@ -53,6 +53,7 @@ NAMES = {
     "AsyncConnection": "Connection",
     "AsyncSerial": "Serial",
     "create_all_async": "create_all",
+    "table_columns_async": "table_columns",
     "create_async_engine": "create_engine",
     "AsyncIterator": "Iterator",
     "aclose": "close",

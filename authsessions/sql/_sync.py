@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import json
+import math
+import time
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any, Generic, TypeVar, Unpack, overload
@@ -28,7 +30,7 @@ from authsessions.kit import (
 
 from ._schema import DEFAULT_TABLE, sessions_table
 from ._statements import BATCH, Statements
-from ._twins import Serial, create_all, shares_one_connection
+from ._twins import Serial, create_all, shares_one_connection, table_columns
 from ._watchdog import deadline, record_sockets
 
 U = TypeVar("U")
@@ -37,6 +39,31 @@ M = TypeVar("M")
 
 # "sqlalchemy.ext.asyncio.engine.AsyncEngine" (the sync class in the twin)
 _ENGINE_NAME = Engine.__module__ + "." + Engine.__name__
+
+
+_TRANSACTION_LEVEL = {"sqlite": "SERIALIZABLE"}
+_DEFAULT_TIMEOUT = timedelta(seconds=10)
+
+
+def _check_pool_wait(engine: Any, timeout: float | None) -> None:
+    """Refuse a pool that may keep a caller waiting for a connection longer
+    than the operation timeout: no deadline can interrupt that wait.
+
+    Raises:
+        ConfigurationError: the pool's ``pool_timeout`` is longer.
+    """
+    pool = getattr(engine, "sync_engine", engine).pool
+    wait = getattr(pool, "timeout", None)
+    if timeout is None or engine.dialect.name == "sqlite" or not callable(wait):
+        return
+    if wait() > timeout:
+        raise ConfigurationError(
+            "engine",
+            f"its pool lets a caller wait {wait():g} s for a connection, longer than "
+            f"operation_timeout ({timeout:g} s): build the store with from_url(), which "
+            f"sets the engine's timeouts, or create the engine with pool_timeout={timeout:g} "
+            'and connect_args={"connect_timeout": ...}',
+        )
 
 
 def _signed(tag: str) -> int:
@@ -104,7 +131,7 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         engine: Engine,
         *,
         table: str = DEFAULT_TABLE,
-        operation_timeout: timedelta | None = timedelta(seconds=10),
+        operation_timeout: timedelta | None = _DEFAULT_TIMEOUT,
         **options: Any,
     ) -> None:
         """Build the store around an engine (create the table with
@@ -143,7 +170,15 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         self._owns_engine = False
         # single statements commit on their own: one round trip, no BEGIN
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # a create's transaction is designed for READ COMMITTED (the advisory
+        # lock serializes the user's writers; a stricter level only adds
+        # serialization failures, a looser one breaks the cap), whatever the
+        # engine's own default is; SQLite serializes writers by its lock
+        self._transactional = engine.execution_options(
+            isolation_level=_TRANSACTION_LEVEL.get(engine.dialect.name, "READ COMMITTED")
+        )
         self._timeout = None if operation_timeout is None else operation_timeout.total_seconds()
+        _check_pool_wait(engine, self._timeout)
         self._serial = Serial(shares_one_connection(engine))
         record_sockets(engine)
 
@@ -169,12 +204,46 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         """Create the table and its indexes if they do not exist.
 
         Raises:
-            SessionBackendError: the database failed.
+            ConfigurationError: a table of that name exists and lacks the
+                store's columns, or has a required column the store does
+                not write.
+            SessionBackendError: the database failed, or did not answer
+                within the operation timeout.
         """
+        started = time.monotonic()
         with self._serial:
             with backend_errors("sql", "create_schema"):
-                with self._engine.begin() as conn:
-                    create_all(conn, self._metadata)
+                with self._transactional.connect() as conn:
+                    with deadline(conn, self._timeout, started):
+                        with conn.begin():
+                            columns = table_columns(conn, self._table.name)
+                            if columns is not None:
+                                self._check_columns(columns)
+                            create_all(conn, self._metadata)
+
+    def _check_columns(self, columns: list[dict[str, Any]]) -> None:
+        """Raise if an existing table cannot hold this store's rows."""
+        ours = {column.name for column in self._table.columns}
+        theirs = {column["name"] for column in columns}
+        required = {
+            c["name"]
+            for c in columns
+            if not c.get("nullable", True)
+            and c.get("default") is None
+            and c.get("autoincrement") is not True
+        }
+        missing, unknown = sorted(ours - theirs), sorted(required - ours)
+        if missing or unknown:
+            found = ", ".join(sorted(theirs))
+            raise ConfigurationError(
+                "table",
+                f"a table named {self._table.name!r} exists and does not match the "
+                f"sessions table (its columns: {found}; "
+                + (f"missing: {', '.join(missing)}" if missing else "")
+                + ("; " if missing and unknown else "")
+                + (f"required, unknown to the store: {', '.join(unknown)}" if unknown else "")
+                + "): choose another table name, or migrate it",
+            )
 
     @overload
     @classmethod
@@ -234,14 +303,27 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
                 ``postgresql+psycopg://...`` or ``sqlite+aiosqlite:///sessions.db``
                 for ``AsyncSqlSessions``, ``sqlite:///sessions.db`` for
                 ``SqlSessions``.
-            engine_options: keyword arguments for the engine.
+            engine_options: keyword arguments for the engine. By default
+                the pool's wait (``pool_timeout``) and, on PostgreSQL,
+                connecting (``connect_timeout``) are bounded by the
+                operation timeout; these options override that.
             kwargs: store options.
 
         Raises:
             ConfigurationError: for an invalid option.
             sqlalchemy.exc.ArgumentError: for a malformed URL.
         """
-        engine = create_engine(url, **(engine_options or {}))
+        options = dict(engine_options or {})
+        timeout = kwargs.get("operation_timeout", _DEFAULT_TIMEOUT)
+        if isinstance(timeout, timedelta) and timeout > timedelta(0):
+            seconds = timeout.total_seconds()
+            if not url.startswith("sqlite"):
+                options.setdefault("pool_timeout", seconds)
+            if url.startswith("postgresql"):
+                connect_args = dict(options.get("connect_args", {}))
+                connect_args.setdefault("connect_timeout", max(1, math.ceil(seconds)))
+                options["connect_args"] = connect_args
+        engine = create_engine(url, **options)
         store = cls(engine, **kwargs)
         store._owns_engine = True
         return store
@@ -255,10 +337,11 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
 
     def _one(self, operation: str, statement: Any, params: dict[str, Any]) -> Any:
         """One statement, committed on its own; its result, fetched."""
+        started = time.monotonic()
         with self._serial:
             with backend_errors("sql", operation):
                 with self._autocommit.connect() as conn:
-                    with deadline(conn, self._timeout):
+                    with deadline(conn, self._timeout, started):
                         result = conn.execute(statement, params)
                         return result.all() if result.returns_rows else result.rowcount
 
@@ -347,38 +430,57 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         try:
             self._insert_row(parsed, user_json, label, meta_json)
         except SessionBackendError as err:
-            if isinstance(err.__cause__, sqlalchemy.exc.IntegrityError):
-                return False  # a 64-bit random key collision: the base tries another
+            # a 64-bit random key collision (the base tries another key)
+            # only if that key is there; any other constraint failure is
+            # the table's, and surfaces with its cause
+            if isinstance(err.__cause__, sqlalchemy.exc.IntegrityError) and self._one(
+                "create_session", self._sql.read_key, {"b_key": parsed.key}
+            ):
+                return False
             raise
         return True
 
     def _insert_row(
         self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str
     ) -> None:
-        policy, sql = self._config.policy, self._sql
+        started = time.monotonic()
         with self._serial:
             with backend_errors("sql", "create_session"):
-                with self._engine.begin() as conn:
-                    with deadline(conn, self._timeout):
-                        self._locked_user(conn, parsed.tag)
-                        now = self._config.now_ms()
-                        conn.execute(sql.forget_user_expired, {"user": user_json, "now": now})
-                        cap = policy.max_sessions_per_user
-                        if cap is not None:
-                            conn.execute(sql.evict, {"user": user_json, "keep_newest": cap - 1})
-                        conn.execute(
-                            sql.insert,
-                            {
-                                "key": parsed.key,
-                                "secret_hash": parsed.secret_hash(),
-                                "user_id": user_json,
-                                "label": dumps(label),
-                                "meta": meta_json,
-                                "created_ms": now,
-                                "last_used_ms": now,
-                                "absolute_ms": policy.absolute_ms(now),
-                            },
-                        )
+                with self._transactional.connect() as conn:
+                    # the deadline covers the COMMIT too
+                    with deadline(conn, self._timeout, started):
+                        with conn.begin():
+                            self._write_row(conn, parsed, user_json, label, meta_json)
+
+    def _write_row(
+        self,
+        conn: Connection,
+        parsed: ParsedSessionId,
+        user_json: str,
+        label: str,
+        meta_json: str,
+    ) -> None:
+        """The create transaction's statements (the caller commits)."""
+        policy, sql = self._config.policy, self._sql
+        self._locked_user(conn, parsed.tag)
+        now = self._config.now_ms()
+        conn.execute(sql.forget_user_expired, {"user": user_json, "now": now})
+        cap = policy.max_sessions_per_user
+        if cap is not None:
+            conn.execute(sql.evict, {"user": user_json, "keep_newest": cap - 1})
+        conn.execute(
+            sql.insert,
+            {
+                "key": parsed.key,
+                "secret_hash": parsed.secret_hash(),
+                "user_id": user_json,
+                "label": dumps(label),
+                "meta": meta_json,
+                "created_ms": now,
+                "last_used_ms": now,
+                "absolute_ms": policy.absolute_ms(now),
+            },
+        )
 
     def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
         now = self._config.now_ms()

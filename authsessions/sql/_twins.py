@@ -1,5 +1,6 @@
 """The few helpers whose asyncio and sync forms differ (the generator maps
-``AsyncSerial`` to ``Serial`` and ``create_all_async`` to ``create_all``).
+``AsyncSerial`` to ``Serial``, ``create_all_async`` to ``create_all`` and
+``table_columns_async`` to ``table_columns``).
 
 The serials run one operation at a time for engines that share a single
 connection (an in-memory SQLite database lives in one connection:
@@ -14,7 +15,7 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, inspect
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 
@@ -72,3 +73,22 @@ async def create_all_async(connection: Any, metadata: MetaData) -> None:
 def create_all(connection: Any, metadata: MetaData) -> None:
     """Create the tables of ``metadata`` on a Connection."""
     metadata.create_all(connection)
+
+
+def _columns(connection: Any, name: str) -> list[dict[str, Any]] | None:
+    inspector = inspect(connection)
+    if not inspector.has_table(name):
+        return None
+    return [dict(column) for column in inspector.get_columns(name)]
+
+
+async def table_columns_async(connection: Any, name: str) -> list[dict[str, Any]] | None:
+    """The columns of table ``name`` as SQLAlchemy's inspector describes
+    them (on an AsyncConnection), or None if there is no such table."""
+    result: list[dict[str, Any]] | None = await connection.run_sync(_columns, name)
+    return result
+
+
+def table_columns(connection: Any, name: str) -> list[dict[str, Any]] | None:
+    """The sync twin of :func:`table_columns_async`."""
+    return _columns(connection, name)

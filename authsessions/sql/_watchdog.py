@@ -23,6 +23,7 @@ import heapq
 import itertools
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -77,8 +78,6 @@ class Watchdog:
             self._armed.pop(token, None)
 
     def _run(self) -> None:
-        import time
-
         with self._wake:
             while True:
                 while self._heap and self._heap[0][1] not in self._armed:
@@ -111,16 +110,16 @@ WATCHDOG = Watchdog()
 
 
 @contextlib.contextmanager
-def deadline(connection: Any, seconds: float | None) -> Iterator[None]:
+def deadline(connection: Any, seconds: float | None, since: float) -> Iterator[None]:
     """Bound the calls made on ``connection`` (a SQLAlchemy Connection or
-    AsyncConnection) inside the block to ``seconds``."""
+    AsyncConnection) inside the block to end ``seconds`` after ``since``
+    (``time.monotonic()`` when the call began: the wait for a pooled
+    connection counts against the same bound)."""
     fd = connection.info.get(SOCKET) if seconds else None
     if fd is None:
         yield
         return
-    import time
-
-    token = WATCHDOG.arm(fd, time.monotonic() + float(seconds))  # type: ignore[arg-type]
+    token = WATCHDOG.arm(fd, since + float(seconds))  # type: ignore[arg-type]
     try:
         yield
     finally:

@@ -48,7 +48,7 @@ def sqlite_file_engine(sqlite_file: Path) -> Iterator[Any]:
 def postgres_engine(postgres_server: Any) -> Iterator[Any]:
     from sqlalchemy import create_engine
 
-    engine = create_engine(postgres_server.url)
+    engine = create_engine(postgres_server.url, pool_timeout=10)
     yield engine
     engine.dispose()
 

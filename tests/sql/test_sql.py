@@ -173,7 +173,7 @@ def test_racing_creates_at_the_cap_never_leave_more_than_the_cap(postgres_engine
 
 
 def _create_in_a_process(url: str, table: str, rounds: int) -> None:
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(url, pool_timeout=10)
     store: SqlSessions[Any, Any] = SqlSessions(
         engine, table=table, policy=SessionPolicy(max_sessions_per_user=4)
     )
@@ -184,7 +184,7 @@ def _create_in_a_process(url: str, table: str, rounds: int) -> None:
 
 @pytest.mark.postgres
 def test_racing_processes_at_the_cap_never_leave_more_than_the_cap(postgres_server: Any) -> None:
-    engine = sa.create_engine(postgres_server.url)
+    engine = sa.create_engine(postgres_server.url, pool_timeout=10)
     store = _store(engine, policy=SessionPolicy(max_sessions_per_user=4))
     table = store.table.name
     context = multiprocessing.get_context("spawn")
@@ -290,7 +290,7 @@ def test_once_rotate_returns_the_old_secret_never_works(postgres_engine: Any) ->
 @pytest.mark.postgres
 def test_a_stopped_server_raises_backend_error_then_recovers(postgres_server_factory: Any) -> None:
     server = postgres_server_factory()
-    engine = sa.create_engine(server.url, pool_pre_ping=True)
+    engine = sa.create_engine(server.url, pool_pre_ping=True, pool_timeout=10)
     store = _store(engine)
     sid = store.create_session(user_id="u", label="", meta={})
     server.stop()
@@ -311,7 +311,7 @@ def test_a_hung_server_raises_backend_error_within_the_timeout(
     postgres_server_factory: Any,
 ) -> None:
     server = postgres_server_factory()
-    engine = sa.create_engine(server.url, pool_timeout=2, connect_args={"connect_timeout": 2})
+    engine = sa.create_engine(server.url, pool_timeout=1, connect_args={"connect_timeout": 2})
     store = _store(engine, operation_timeout=timedelta(seconds=1))
     sid = store.create_session(user_id="u", label="", meta={})
     server.signal(signal.SIGSTOP)
@@ -339,7 +339,7 @@ def test_a_hung_server_bounds_the_asyncio_store_too(postgres_server_factory: Any
             server.async_url,
             table=f"t{uuid.uuid4().hex[:12]}",
             operation_timeout=timedelta(seconds=1),
-            engine_options={"connect_args": {"connect_timeout": 2}, "pool_timeout": 2},
+            engine_options={"connect_args": {"connect_timeout": 2}, "pool_timeout": 1},
         )
         await store.create_schema()
         sid = await store.create_session(user_id="u", label="", meta={})
@@ -393,3 +393,232 @@ def test_every_statement_is_built_once_per_store() -> None:
     assert declared == set(_statements._BUILT)
     store = _store(sqlite_engine())
     assert store._sql.read_touching is store._sql.read_touching
+
+
+# -- defects an outside reliability review reproduced --------------------------
+
+
+def _bounded(call: Any, server: Any, within: float = 6.0) -> list[str]:
+    """Run ``call`` in a thread; if it is still blocked after ``within``
+    seconds, wake the server and report it as unbounded."""
+    outcome: list[str] = []
+
+    def run() -> None:
+        try:
+            call()
+            outcome.append("returned")
+        except SessionBackendError:
+            outcome.append("backend error")
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(within)
+    if thread.is_alive():
+        outcome.append("still blocked")
+    server.signal(signal.SIGCONT)
+    thread.join(30)
+    return outcome
+
+
+@pytest.mark.postgres
+def test_a_server_hanging_at_commit_bounds_a_create(postgres_server_factory: Any) -> None:
+    server = postgres_server_factory()
+    engine = sa.create_engine(server.url, pool_timeout=1, connect_args={"connect_timeout": 2})
+    store = _store(engine, operation_timeout=timedelta(seconds=1))
+
+    def stop_at_commit(connection: Any) -> None:
+        server.signal(signal.SIGSTOP)
+
+    event.listen(engine, "commit", stop_at_commit)
+    try:
+        outcome = _bounded(lambda: store.create_session(user_id="u", label="", meta={}), server)
+    finally:
+        event.remove(engine, "commit", stop_at_commit)
+    assert outcome == ["backend error"], outcome
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_server_hanging_at_commit_bounds_an_asyncio_create(
+    postgres_server_factory: Any,
+) -> None:
+    server = postgres_server_factory()
+
+    def stop_at_commit(connection: Any) -> None:
+        server.signal(signal.SIGSTOP)
+
+    async def create() -> None:
+        store: Any = AsyncSqlSessions.from_url(
+            server.async_url,
+            table=f"t{uuid.uuid4().hex[:12]}",
+            operation_timeout=timedelta(seconds=1),
+            engine_options={"connect_args": {"connect_timeout": 2}, "pool_timeout": 1},
+        )
+        await store.create_schema()
+        event.listen(store.engine.sync_engine, "commit", stop_at_commit)
+        try:
+            await store.create_session(user_id="u", label="", meta={})
+        finally:
+            event.remove(store.engine.sync_engine, "commit", stop_at_commit)
+            server.signal(signal.SIGCONT)
+            await store.aclose()
+
+    assert _bounded(lambda: asyncio.run(create()), server) == ["backend error"]
+
+
+@pytest.mark.postgres
+def test_create_schema_on_a_hung_server_is_bounded(postgres_server_factory: Any) -> None:
+    server = postgres_server_factory()
+    engine = sa.create_engine(server.url, pool_timeout=1, connect_args={"connect_timeout": 2})
+    store = SqlSessions(engine, table="hung", operation_timeout=timedelta(seconds=1))
+    with engine.connect():
+        pass  # a pooled connection, so the hang is in the statements, not the connect
+    server.signal(signal.SIGSTOP)
+    assert _bounded(store.create_schema, server) == ["backend error"]
+    engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("level", ["AUTOCOMMIT", "REPEATABLE READ", "SERIALIZABLE"])
+def test_the_cap_holds_and_creates_succeed_whatever_the_engines_isolation(
+    postgres_server: Any, level: str
+) -> None:
+    engine = sa.create_engine(
+        postgres_server.url, isolation_level=level, pool_size=16, pool_timeout=10
+    )
+    store = _store(engine, policy=SessionPolicy(max_sessions_per_user=5))
+    errors: list[BaseException] = []
+
+    def create(i: int) -> None:
+        try:
+            for _ in range(6):
+                store.create_session(user_id="crowd", label=f"t{i}", meta={})
+        except BaseException as err:
+            errors.append(err)
+
+    _threads(create, 16)
+    assert not errors, [repr(e.__cause__ or e) for e in errors[:2]]
+    assert store.stats().sessions == 5
+    engine.dispose()
+
+
+def test_only_a_key_collision_is_retried_other_integrity_errors_surface(tmp_path: Any) -> None:
+    engine = sqlite_engine(tmp_path / "extra.db")
+    store = SqlSessions(engine, table="sessions")
+    store.create_schema()
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE sessions ADD COLUMN tenant TEXT NOT NULL DEFAULT 'x'")
+        conn.exec_driver_sql(
+            "CREATE TRIGGER refuse BEFORE INSERT ON sessions BEGIN "
+            "SELECT RAISE(ABORT, 'CHECK constraint failed: tenant'); END"
+        )
+    with pytest.raises(SessionBackendError) as info:
+        store.create_session(user_id="u", label="", meta={})
+    assert "three tries" not in str(info.value)
+    assert info.value.__cause__ is not None
+    engine.dispose()
+
+
+def test_create_schema_says_when_a_table_of_that_name_does_not_match(tmp_path: Any) -> None:
+    engine = sqlite_engine(tmp_path / "other.db")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE sessions (id INTEGER PRIMARY KEY, name TEXT)")
+    store = SqlSessions(engine, table="sessions")
+    with pytest.raises(ConfigurationError) as info:
+        store.create_schema()
+    assert info.value.setting == "table"
+    assert "does not match" in str(info.value)
+    engine.dispose()
+
+
+class _Silent:
+    """A TCP port that accepts connections (the kernel's backlog) and never
+    answers: a hung host, as a client sees it while connecting."""
+
+    def signal(self, signum: int) -> None:
+        pass
+
+
+def test_from_url_bounds_connecting_to_a_host_that_never_answers() -> None:
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    store = SqlSessions.from_url(
+        f"postgresql+psycopg://nobody@127.0.0.1:{port}/none",
+        operation_timeout=timedelta(seconds=1),
+    )
+    from authsessions.kit import mint_session_id, user_tag
+
+    sid = mint_session_id(user_tag('"u"')).session_id()
+    try:
+        outcome = _bounded(lambda: store.get_session(sid), _Silent(), within=5)
+        assert outcome[0] == "backend error", outcome
+    finally:
+        listener.close()
+        store.close()
+
+
+@pytest.mark.postgres
+def test_waiting_for_a_pooled_connection_counts_against_the_timeout(
+    postgres_server_factory: Any,
+) -> None:
+    """Twelve callers on a pool of two (+1 overflow) with the server hung:
+    each ends with a backend error, none waits its turn for the others."""
+    server = postgres_server_factory()
+    store = SqlSessions.from_url(
+        server.url,
+        table=f"t{uuid.uuid4().hex[:12]}",
+        operation_timeout=timedelta(seconds=1),
+        engine_options={"pool_size": 2, "max_overflow": 1},
+    )
+    store.create_schema()
+    sid = store.create_session(user_id="u", label="", meta={})
+    outcomes: list[str] = []
+
+    def call() -> None:
+        try:
+            store.get_session(sid)
+            outcomes.append("returned")
+        except SessionBackendError:
+            outcomes.append("backend error")
+
+    server.signal(signal.SIGSTOP)
+    threads = [threading.Thread(target=call, daemon=True) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(4)  # 1 s each if bounded; the old store kept them ~6 s
+    blocked = sum(thread.is_alive() for thread in threads)
+    server.signal(signal.SIGCONT)
+    for thread in threads:
+        thread.join(30)
+    store.close()
+    assert blocked == 0 and outcomes == ["backend error"] * 12, (blocked, outcomes)
+
+
+def test_an_engine_whose_pool_waits_longer_than_the_timeout_is_refused() -> None:
+    engine = sa.create_engine("postgresql+psycopg://nobody@127.0.0.1:9/none")
+    with pytest.raises(ConfigurationError) as info:
+        SqlSessions(engine)  # pool_timeout 30 s, operation_timeout 10 s
+    assert info.value.setting == "engine"
+    assert "from_url" in str(info.value) and "pool_timeout=10" in str(info.value)
+    SqlSessions(engine, operation_timeout=None)  # no bound promised: accepted
+    SqlSessions(sa.create_engine("postgresql+psycopg://nobody@127.0.0.1:9/none", pool_timeout=5))
+    engine.dispose()
+
+
+def test_from_url_bounds_the_pool_wait_and_connecting_by_the_operation_timeout() -> None:
+    store = SqlSessions.from_url(
+        "postgresql+psycopg://nobody@127.0.0.1:9/none", operation_timeout=timedelta(seconds=2.5)
+    )
+    assert store.engine.pool.timeout() == 2.5  # type: ignore[attr-defined]
+    store.close()
+    custom = SqlSessions.from_url(
+        "postgresql+psycopg://nobody@127.0.0.1:9/none",
+        engine_options={"pool_timeout": 1, "connect_args": {"connect_timeout": 1}},
+    )
+    assert custom.engine.pool.timeout() == 1  # type: ignore[attr-defined]
+    custom.close()
