@@ -213,6 +213,8 @@ def run_contract(
             (root / f"{module}.py").write_text(source)
             args = [str(root), "-c", str(root / "pytest.ini"), "-p", "no:cacheprovider"]
             args += ["-p", "no:warnings", "--tb=short", "-q", "-p", "no:randomly"]
+            # whole assertion diffs: the report is all a caller sees
+            args += ["-o", "verbosity_assertions=2"]
             if select:
                 args += ["-k", select]
             if stop_at_first_failure:

@@ -103,8 +103,8 @@ def run_demo(kind: str, *, out: Output) -> int:
         say("4. after a privilege change the laptop's id is rotated (fixation defence)")
         rotated = sessions.rotate_session(laptop)
         say(
-            f"   old id: {sessions.get_user_id_from_session(laptop)!r}, "
-            f"new id: {sessions.get_user_id_from_session(rotated)!r}, "
+            f"   the old id now reads as {sessions.get_user_id_from_session(laptop)!r}, "
+            f"the new id is {sessions.get_user_id_from_session(rotated)}'s, "
             f"same key: {rotated is not None and rotated.startswith(current)}\n"
         )
 

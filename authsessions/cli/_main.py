@@ -1,9 +1,11 @@
 """The ``authsessions`` command line.
 
-Exit codes: 0 success; 1 the thing asked about failed (an unknown key, an
-unreachable store, a store failing the contract); 2 bad usage (an option
-of the wrong form, a SessionId where a key belongs, a factory that cannot
-be imported); 130 interrupted (Ctrl-C). Errors are one line on stderr.
+Exit codes: 0 success; 1 the thing asked about failed or matched nothing
+(an unknown key, a user with no live sessions to revoke, an unreachable
+store, a store failing the contract); 2 bad usage (an option of the wrong
+form, a SessionId where a key belongs, a factory that cannot be imported),
+found before any store is opened where it can be; 130 interrupted
+(Ctrl-C). Errors are one line on stderr.
 Nothing printed ever holds a secret: a SessionId pasted where a key
 belongs is refused without echoing what follows its dot.
 """
@@ -22,7 +24,15 @@ from authsessions.kit import is_session_key
 
 from ._errors import INTERRUPTED, USAGE, CliError
 from ._output import Output
-from ._target import STORE_ENV, URL_ENV, USER_TYPES, Target, duration, open_target
+from ._target import (
+    SQL_URL_ENV,
+    STORE_ENV,
+    URL_ENV,
+    USER_TYPES,
+    Target,
+    duration,
+    open_target,
+)
 
 _BATCH = 500
 
@@ -45,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="authsessions",
         description="Server-side auth sessions: a demo, operator commands, a contract check.",
-        epilog="Exit codes: 0 ok, 1 failed, 2 bad usage, 130 interrupted.",
+        epilog="Exit codes: 0 ok, 1 failed or matched nothing, 2 bad usage, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"authsessions {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -73,29 +83,41 @@ def _parser() -> argparse.ArgumentParser:
             "detected from the server",
         )
         where.add_argument(
+            "--sql-url",
+            metavar="URL",
+            default=os.environ.get(SQL_URL_ENV),
+            help=f"a SQLAlchemy URL, e.g. postgresql+psycopg://app@db/app or "
+            f"sqlite:///sessions.db (default: ${SQL_URL_ENV})",
+        )
+        where.add_argument(
             "--prefix",
             default="authsessions:",
             help="with --redis-url: the store's key prefix (default %(default)r)",
         )
         where.add_argument(
+            "--table",
+            default="authsessions",
+            help="with --sql-url: the store's table (default %(default)r)",
+        )
+        where.add_argument(
             "--user-id-type",
             choices=sorted(USER_TYPES),
             default="str",
-            help="with --redis-url: the type of user ids (default %(default)s)",
+            help="with a URL: the type of user ids (default %(default)s)",
         )
         where.add_argument(
             "--absolute-ttl",
             type=duration,
             default=duration("30d"),
             metavar="DURATION",
-            help="with --redis-url: the policy's absolute lifetime (default 30d)",
+            help="with a URL: the policy's absolute lifetime (default 30d)",
         )
         where.add_argument(
             "--idle-ttl",
             type=duration,
             default=None,
             metavar="DURATION",
-            help="with --redis-url: the policy's idle lifetime, e.g. 2h (default off)",
+            help="with a URL: the policy's idle lifetime, e.g. 2h (default off)",
         )
         where.add_argument(
             "--cluster",
@@ -123,12 +145,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("target", metavar="MODULE:FACTORY",
                        help="a callable (namespace, clock, **options) -> store")  # fmt: skip
     check.add_argument("--profile", choices=["dev", "ci", "exhaustive"], default="dev",
-                       help="dev: quick, stops at the first failure (default); ci: 4x the "
-                            "examples; exhaustive: every distinct failure, shrunk")  # fmt: skip
+                       help="dev: quick, stops at the first failing rule (default); ci: 4x "
+                            "the examples, every rule; exhaustive: every distinct failure, "
+                            "shrunk")  # fmt: skip
     check.add_argument("-k", dest="select", metavar="EXPR",
                        help="only rules matching this pytest -k expression")  # fmt: skip
     check.add_argument("-x", "--exitfirst", action="store_true",
-                       help="stop at the first failing rule")  # fmt: skip
+                       help="stop at the first failing rule (always, under dev)")  # fmt: skip
     return parser
 
 
@@ -154,16 +177,25 @@ def _key(raw: str, what: str) -> str:
     raise CliError(f"{what}: {shown} is not a session key (32 lowercase hex digits)", USAGE)
 
 
+def _url_user(raw: str, args: Any) -> Any:
+    """``--user`` as the user id type named on the command line (URL mode).
+
+    Raises:
+        CliError: not of that type (usage).
+    """
+    try:
+        return USER_TYPES[args.user_id_type](raw)
+    except ValueError:
+        raise CliError(
+            f"--user {_escape(raw)} is not a valid {args.user_id_type}", USAGE
+        ) from None
+
+
 def _user_of(target: Target, raw: str, args: Any) -> Any:
     """``--user`` as the store's user id type: the named one in URL mode;
     with ``--store``, the first of str, int, UUID the store accepts."""
-    if not (args.store or os.environ.get(STORE_ENV)):
-        try:
-            return USER_TYPES[args.user_id_type](raw)
-        except ValueError:
-            raise CliError(
-                f"--user {_escape(raw)} is not a valid {args.user_id_type}", USAGE
-            ) from None
+    if not _app_store(args):
+        return _url_user(raw, args)
     for convert in USER_TYPES.values():
         try:
             candidate = convert(raw)
@@ -171,7 +203,26 @@ def _user_of(target: Target, raw: str, args: Any) -> Any:
         except (ValueError, InvalidSessionDataError):
             continue
         return candidate
-    raise CliError(f"--user {_escape(raw)} is not a user id this store accepts", USAGE)
+    codec = getattr(getattr(target.store, "config", None), "codec", None)
+    kind = getattr(getattr(codec, "user_id_type", None), "__name__", None)
+    takes = f" (its user ids are {kind})" if kind else " (it takes none of str, int, UUID)"
+    raise CliError(f"--user {_escape(raw)} is not a user id this store accepts{takes}", USAGE)
+
+
+def _app_store(args: Any) -> bool:
+    return bool(args.store or os.environ.get(STORE_ENV))
+
+
+def _check_usage(args: Any) -> None:
+    """Every usage error that needs no store, found before one is opened
+    (so none is reported after a "using ..." line)."""
+    if args.command == "revoke":
+        _check_revoke(args)
+    for name, what in (("key", args.command), ("keep", "--keep")):
+        if getattr(args, name, None) is not None:
+            _key(getattr(args, name), what)
+    if getattr(args, "user", None) is not None and not _app_store(args):
+        _url_user(args.user, args)
 
 
 def _batches(sessions: Iterator[Session[Any, Any]]) -> Iterator[list[Session[Any, Any]]]:
@@ -195,17 +246,19 @@ def _ls(target: Target, args: Any, out: Output) -> None:
             out.table(listing)
         return
     count = 0
-    with out.progress("listing sessions…") as status:
-        for batch in _batches(target.store.iter_sessions()):
-            count += len(batch)
-            status.update(f"listed {count:,} sessions…")
-            if args.json:
-                for session in batch:
-                    out.json_line(session.to_dict())
-            else:
-                out.table(batch)
+    # no progress line: the rows streaming in are the progress (a status
+    # line on stderr would be left between them)
+    for batch in _batches(target.store.iter_sessions()):
+        count += len(batch)
+        if args.json:
+            for session in batch:
+                out.json_line(session.to_dict())
+        else:
+            out.table(batch)
     if count == 0 and not args.json:
         out.line("(no sessions)")
+    elif out.tty and not args.json:
+        out.note(f"{count:,} session{'s' if count != 1 else ''}")
 
 
 def _show(target: Target, args: Any, out: Output) -> None:
@@ -244,6 +297,9 @@ def _revoke(target: Target, args: Any, out: Output) -> None:
                 USAGE,
             )
     count = store.destroy_sessions_for_user(user, keep=keep)
+    if count == 0:
+        kept = " besides the one kept" if keep is not None else ""
+        raise CliError(f"no live sessions for user {_escape(args.user)}{kept}")
     out.line(f"revoked {count} session{'s' if count != 1 else ''}")
 
 
@@ -300,7 +356,7 @@ def _check(args: Any, out: Output) -> int:
         factory,
         profile=args.profile,
         select=args.select,
-        stop_at_first_failure=args.exitfirst,
+        stop_at_first_failure=args.exitfirst or args.profile == "dev",
         progress=progress,
     )
     out.line("")
@@ -309,6 +365,11 @@ def _check(args: Any, out: Output) -> int:
     if report.failed:
         first = report.failed[0]
         out.line(f"\nfirst failing rule: {first.rule}\n{first.report.rstrip()}")
+        if args.exitfirst or args.profile == "dev":
+            out.line(
+                "\nstopped at the first failing rule (--profile ci runs every rule; "
+                "-k NAME runs one)"
+            )
     if report.status == "interrupted":
         raise KeyboardInterrupt
     if report.status == "error":
@@ -329,12 +390,12 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         return run_demo(args.store, out=out)
     if args.command == "check":
         return _check(args, out)
-    if args.command == "revoke":
-        _check_revoke(args)  # before connecting: bad usage needs no store
+    _check_usage(args)
     target = open_target(args)
     try:
-        if not (args.store or os.environ.get(STORE_ENV)):
+        if not _app_store(args):
             out.note(f"using {target.description}")
+        target.check()
         COMMANDS[args.command](target, args, out)
     finally:
         target.close()

@@ -1,11 +1,15 @@
-"""What the command line prints, and how: plain text when piped, a
-coloured table and progress on a terminal (through ``rich``, the ``[cli]``
-extra; plain text without it). ``NO_COLOR`` turns colour off.
+"""What the command line prints, and how: plain text when piped; on a
+terminal the same table with its header and keys in colour, and a
+progress line for long silent commands (through ``rich``, the ``[cli]``
+extra; none without it). ``NO_COLOR`` or ``TERM=dumb`` turns colour off.
 
 Every table comes from the one renderer (``SessionList.rows()``), which
 escapes control characters and measures wide ones, so a label can neither
-drive the terminal nor shift the columns. Text that cannot be encoded for
-the terminal is shown as backslash escapes, never an exception.
+drive the terminal nor shift the columns. Tables are never fitted to the
+terminal's width: a key is the handle for ``show`` and ``revoke`` and is
+always printed whole (a narrow terminal wraps the line instead), and a
+terminal lists as fast as a pipe. Text that cannot be encoded for the
+terminal is shown as backslash escapes, never an exception.
 """
 
 from __future__ import annotations
@@ -13,11 +17,15 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
 from authsessions import Session, SessionList
+from authsessions._render import cell_width
+
+_BOLD, _CYAN, _RESET = "\x1b[1m", "\x1b[36m", "\x1b[0m"
 
 
 def _reconfigure(stream: TextIO) -> TextIO:
@@ -33,15 +41,9 @@ class Output:
         self.out = _reconfigure(out or sys.stdout)
         self.err = _reconfigure(err or sys.stderr)
         self.tty = self.out.isatty()
-        self._console: Any = None
-        if self.tty:
-            try:
-                from rich.console import Console
-            except ImportError:  # the [cli] extra is not installed: plain text
-                pass
-            else:
-                # rich honours NO_COLOR and TERM=dumb by itself
-                self._console = Console(file=self.out, highlight=False, soft_wrap=True)
+        self.colour = (
+            self.tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+        )
 
     def line(self, text: str = "") -> None:
         """A line of result text (already safe: built from escaped parts)."""
@@ -57,32 +59,39 @@ class Output:
         print(json.dumps(value, ensure_ascii=True), file=self.out)
 
     def table(self, sessions: list[Session[Any, Any]], *, current_key: str | None = None) -> None:
-        """Sessions as a table: coloured on a terminal, plain when piped."""
+        """Sessions as a table, header and keys coloured on a terminal."""
         listing = SessionList(sessions)
-        if self._console is None or not listing:
+        if not self.colour or not listing:
             self.line(listing.to_text(current_key=current_key))
             return
-        from rich.table import Table
-        from rich.text import Text
-
         headers, rows = listing.rows(current_key=current_key)
-        table = Table(show_edge=False, header_style="bold", pad_edge=False, box=None)
-        styles = {"key": "cyan", "user": "green", "expires (UTC)": "yellow"}
-        for header in headers:
-            table.add_column(header, style=styles.get(header), no_wrap=True, overflow="fold")
+        key = headers.index("key")
+        widths = [cell_width(h) for h in headers]
         for row in rows:
-            # Text, not markup: a label holding "[bold]" is shown as typed
-            table.add_row(*(Text(cell) for cell in row))
-        self._console.print(table)
+            widths = [max(w, cell_width(c)) for w, c in zip(widths, row, strict=True)]
+
+        def line(cells: list[str], style: str | None) -> str:
+            padded = [c + " " * (w - cell_width(c)) for c, w in zip(cells, widths, strict=True)]
+            if style is not None:
+                padded[key] = f"{style}{padded[key]}{_RESET}"
+            return "  ".join(padded).rstrip()
+
+        text = [f"{_BOLD}{line(headers, None)}{_RESET}", "  ".join("-" * w for w in widths)]
+        text += [line(row, _CYAN) for row in rows]
+        self.line("\n".join(text))
 
     @contextlib.contextmanager
     def progress(self, what: str) -> Iterator[Any]:
         """A live status line on a terminal (``update(text)``), nothing when
         piped."""
-        if self._console is None or not self.err.isatty():
+        if not self.tty or not self.err.isatty():
             yield _Silent()
             return
-        from rich.console import Console
+        try:
+            from rich.console import Console
+        except ImportError:  # the [cli] extra is not installed
+            yield _Silent()
+            return
 
         status = Console(file=self.err).status(what)
         with status:

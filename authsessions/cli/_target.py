@@ -1,7 +1,7 @@
 """Which store an operator command works on: the application's own
 configured store (``--store MODULE:ATTR`` or ``$AUTHSESSIONS_STORE``), so
-prefix, types, policy and cluster mode come from the app; or a Redis URL
-with the policy given on the command line, said out loud."""
+prefix, types, policy and cluster mode come from the app; or a Redis or
+SQL URL with the policy given on the command line, said out loud."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from ._errors import CliError
 
 STORE_ENV = "AUTHSESSIONS_STORE"
 URL_ENV = "AUTHSESSIONS_REDIS_URL"
+SQL_URL_ENV = "AUTHSESSIONS_SQL_URL"
 USER_TYPES: dict[str, Any] = {"str": str, "int": int, "uuid": uuid.UUID}
 _DURATION = re.compile(r"(\d+)([smhd])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -54,11 +55,13 @@ def describe_duration(value: timedelta | None) -> str:
 
 @attrs.define
 class Target:
-    """An open store, a line saying what it is, and how to close it."""
+    """An open store, a line saying what it is, how to close it, and a
+    check that it is usable (run after the line is shown)."""
 
     store: Any
     description: str
     close: Callable[[], None]
+    check: Callable[[], None] = lambda: None
 
 
 def load(spec: str, what: str) -> Any:
@@ -134,6 +137,73 @@ def _from_spec(spec: str) -> Target:
     return Target(store, f"the store at {spec} ({type(value).__name__})", closer)
 
 
+def _policy_text(args: Any, policy: SessionPolicy) -> str:
+    return (
+        f"user ids {args.user_id_type}, policy: "
+        f"absolute {describe_duration(policy.absolute_ttl)}, "
+        f"idle {describe_duration(policy.idle_ttl)} "
+        f"(--store MODULE:ATTR uses your app's own store and policy)"
+    )
+
+
+def _url_policy(args: Any) -> SessionPolicy:
+    try:
+        return SessionPolicy(absolute_ttl=args.absolute_ttl, idle_ttl=args.idle_ttl)
+    except ConfigurationError as err:
+        raise CliError(f"--{err.setting.replace('_', '-')}: {err.reason}", 2) from None
+
+
+def _from_sql_url(args: Any) -> Target:
+    try:
+        import sqlalchemy
+        from sqlalchemy.engine import make_url
+    except ImportError:
+        raise CliError("SQL URLs need SQLAlchemy: pip install 'authsessions[sql]'", 2) from None
+    from authsessions.sql import SqlSessions
+
+    try:
+        parsed = make_url(args.sql_url)
+    except sqlalchemy.exc.ArgumentError as err:
+        raise CliError(f"invalid --sql-url: {err}", 2) from None
+    # never the password
+    where = parsed.database or "" if parsed.get_backend_name() == "sqlite" else (
+        f"{parsed.host or 'localhost'}{f':{parsed.port}' if parsed.port else ''}"
+        f"/{parsed.database or ''}"
+    )  # fmt: skip
+    policy = _url_policy(args)
+    try:
+        store: Any = SqlSessions.from_url(
+            args.sql_url,
+            table=args.table,
+            user_id_type=USER_TYPES[args.user_id_type],
+            meta_type=Any,
+            policy=policy,
+        )
+    except ConfigurationError as err:
+        raise CliError(f"--{err.setting.replace('_', '-')}: {err.reason}", 2) from None
+    except Exception as err:  # a driver that is not installed, a bad option
+        raise CliError(f"invalid --sql-url: {type(err).__name__}: {err}", 2) from None
+    description = (
+        f"SQL ({parsed.get_backend_name()}) at {where}, table {args.table!r}, "
+        + _policy_text(args, policy)
+    )
+
+    def check() -> None:
+        try:
+            with store.engine.connect() as connection:
+                present = sqlalchemy.inspect(connection).has_table(args.table)
+        except Exception as err:
+            first = str(err).splitlines()[0] if str(err) else ""
+            raise CliError(f"cannot reach the database: {type(err).__name__}: {first}") from None
+        if not present:
+            raise CliError(
+                f"no table {args.table!r} in that database (--table names another; "
+                "the app's create_schema() or migrations create it)"
+            )
+
+    return Target(store, description, store.close, check)
+
+
 def _from_redis_url(args: Any) -> Target:
     try:
         import redis
@@ -167,7 +237,7 @@ def _from_redis_url(args: Any) -> Target:
         except redis.RedisError as err:
             raise CliError(f"cannot reach the cluster at {where}: {err}") from None
     try:
-        policy = SessionPolicy(absolute_ttl=args.absolute_ttl, idle_ttl=args.idle_ttl)
+        policy = _url_policy(args)
         store: Any = RedisSessions(
             client,
             prefix=args.prefix,
@@ -178,13 +248,11 @@ def _from_redis_url(args: Any) -> Target:
     except ConfigurationError as err:
         client.close()
         raise CliError(f"--{err.setting.replace('_', '-')}: {err.reason}", 2) from None
+    except CliError:
+        client.close()
+        raise
     kind = "Redis Cluster" if cluster else "Redis"
-    description = (
-        f"{kind} at {where}, prefix {args.prefix!r}, user ids {args.user_id_type}, policy: "
-        f"absolute {describe_duration(policy.absolute_ttl)}, "
-        f"idle {describe_duration(policy.idle_ttl)} "
-        f"(--store MODULE:ATTR uses your app's own store and policy)"
-    )
+    description = f"{kind} at {where}, prefix {args.prefix!r}, " + _policy_text(args, policy)
     return Target(store, description, client.close)
 
 
@@ -197,10 +265,17 @@ def open_target(args: Any) -> Target:
     spec = args.store or os.environ.get(STORE_ENV)
     if spec:
         return _from_spec(spec)
+    if args.redis_url and args.sql_url:
+        raise CliError(
+            f"one store at a time: --redis-url or --sql-url (or ${URL_ENV} or ${SQL_URL_ENV})",
+            2,
+        )
     if args.redis_url:
         return _from_redis_url(args)
+    if args.sql_url:
+        return _from_sql_url(args)
     raise CliError(
-        f"no store given: pass --store MODULE:ATTR (your application's store) or "
-        f"--redis-url URL, or set ${STORE_ENV} or ${URL_ENV}",
+        f"no store given: pass --store MODULE:ATTR (your application's store), "
+        f"--redis-url URL or --sql-url URL, or set ${STORE_ENV}, ${URL_ENV} or ${SQL_URL_ENV}",
         2,
     )

@@ -341,8 +341,8 @@ def test_a_closed_pipe_ends_quietly(redis_server: Any) -> None:
         (["ls", "--redis-url", "redis://127.0.0.1:1/0", "--idle-ttl", "soon"], 2, "--idle-ttl"),
         (
             ["ls", "--user-id-type", "int", "--user", "x", "--redis-url", "redis://127.0.0.1:1/0"],
-            1,
-            "cannot reach Redis",
+            2,
+            "--user x is not a valid int",
         ),
         (["check", "nosuchmodule:factory"], 2, "cannot import nosuchmodule:factory"),
         (["check", "tests.cli.factories"], 2, "MODULE:ATTR"),
@@ -497,3 +497,105 @@ def test_the_operator_commands_work_on_a_sql_store(tmp_path: Path) -> None:
     revoked = cli("revoke", "--user", "7", "--keep", keep, env=env)
     assert revoked.stdout.strip() == "revoked 2 sessions", revoked.stderr
     assert [s.key for s in store.list_sessions()] == [keep]
+
+
+# -- what an outside operator review reproduced -------------------------------------
+
+
+@pytest.mark.redis
+def test_an_80_column_terminal_shows_every_key_whole_and_every_column(populated: Any) -> None:
+    url, prefix, store, ids = populated
+    for i in range(3):
+        store.create_session(user_id="ann", label=f"a long label for row {i} " * 2, meta={"i": i})
+    for args in (["ls"], ["ls", "--user", "ann"]):
+        code, shown = tty(*args, "--redis-url", url, "--prefix", prefix, env={"COLUMNS": "80"})
+        assert code == 0, shown
+        plain = ANSI.sub("", shown)
+        wanted = [k for name, k in keys(ids).items() if args == ["ls"] or name != "b1"]
+        assert all(key in plain for key in wanted), plain
+        for header in ("key", "user", "label", "created (UTC)", "expires (UTC)", "meta"):
+            assert header in plain, (header, plain)
+
+
+@pytest.mark.redis
+def test_listing_on_a_terminal_leaves_no_spinner_behind(populated: Any) -> None:
+    url, prefix, _, _ = populated
+    code, shown = tty("ls", "--redis-url", url, "--prefix", prefix)
+    assert code == 0, shown
+    assert "listed" not in shown and "listing sessions" not in shown, shown
+    assert not re.search(r"\b1 sessions\b", shown)
+
+
+def _sql_file(tmp_path: Path) -> tuple[str, list[str]]:
+    from authsessions.sql import SqlSessions, sqlite_engine
+
+    path = tmp_path / "ops.db"
+    store: SqlSessions[int, dict[str, Any]] = SqlSessions(sqlite_engine(path), user_id_type=int)
+    store.create_schema()
+    ids = [store.create_session(user_id=7, label=f"d{i}", meta={}) for i in range(2)]
+    store.close()
+    store.engine.dispose()
+    return f"sqlite:///{path}", ids
+
+
+def test_operator_commands_take_a_sql_url_as_an_option_or_from_the_environment(
+    tmp_path: Path,
+) -> None:
+    url, ids = _sql_file(tmp_path)
+    listed = cli("ls", "--json", "--sql-url", url, "--user-id-type", "int")
+    assert listed.returncode == 0, listed.stderr
+    assert len(listed.stdout.splitlines()) == 2
+    assert "using SQL (sqlite)" in listed.stderr and "table 'authsessions'" in listed.stderr
+    env = {"AUTHSESSIONS_SQL_URL": url}
+    stats = cli("stats", "--json", "--user-id-type", "int", env=env)
+    assert json.loads(stats.stdout)["sessions"] == 2, stats.stderr
+    revoked = cli("revoke", ids[0].partition(".")[0], "--user-id-type", "int", env=env)
+    assert revoked.returncode == 0, revoked.stderr
+    both = cli("ls", "--sql-url", url, "--redis-url", "redis://127.0.0.1:1/0")
+    assert both.returncode == 2 and "--redis-url or --sql-url" in both.stderr
+    missing = cli("ls", "--sql-url", url, "--table", "nope")
+    assert missing.returncode == 1 and "nope" in missing.stderr, missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 2  # the banner, then the error
+
+
+def test_check_under_its_default_profile_stops_at_the_first_failure() -> None:
+    result = cli("check", "tests.cli.factories:keep_ignored", "-k", "keep")
+    assert result.returncode == 1
+    assert result.stdout.count("FAIL") == 1, result.stdout
+    assert "stopped at the first failing rule" in result.stdout
+    assert "Use -v" not in result.stdout, "check has no -v: its diffs are whole"
+
+
+@pytest.mark.redis
+def test_usage_errors_print_no_banner(populated: Any) -> None:
+    url, prefix, _, _ = populated
+    for args in (["show", "nonsense"], ["revoke", "--user", "x", "--keep", "nonsense"],
+                 ["ls", "--user", "x", "--user-id-type", "int"]):  # fmt: skip
+        result = cli(*args, "--redis-url", url, "--prefix", prefix)
+        assert result.returncode == 2, result.stderr
+        assert "using Redis" not in result.stderr, result.stderr
+
+
+@pytest.mark.redis
+def test_revoke_that_matches_nothing_fails_whether_by_key_or_by_user(populated: Any) -> None:
+    url, prefix, _, _ = populated
+    by_key = cli("revoke", "0" * 32, "--redis-url", url, "--prefix", prefix)
+    by_user = cli("revoke", "--user", "nobody", "--redis-url", url, "--prefix", prefix)
+    assert (by_key.returncode, by_user.returncode) == (1, 1), by_user.stdout
+    assert "no live sessions for user nobody" in by_user.stderr
+
+
+def test_a_user_id_the_store_refuses_names_the_type_it_takes(tmp_path: Path) -> None:
+    url, _ = _sql_file(tmp_path)
+    env = {"APP_SQLITE": url.removeprefix("sqlite:///"),
+           "AUTHSESSIONS_STORE": "tests.cli.sql_store:make_store"}  # fmt: skip
+    result = cli("ls", "--user", "alice", env=env)
+    assert result.returncode == 2
+    assert "its user ids are int" in result.stderr, result.stderr
+
+
+def test_the_demo_says_whose_the_rotated_id_is() -> None:
+    result = cli("demo", "--store", "memory")
+    assert result.returncode == 0, result.stderr
+    assert "new id: 'alice'" not in result.stdout
+    assert "the new id is alice's" in result.stdout, result.stdout
