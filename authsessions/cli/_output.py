@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from authsessions import Session, SessionList
-from authsessions._render import cell_width
 
 _BOLD, _CYAN, _RESET = "\x1b[1m", "\x1b[36m", "\x1b[0m"
+_KEY = 32
 
 
 def _reconfigure(stream: TextIO) -> TextIO:
@@ -60,25 +60,16 @@ class Output:
 
     def table(self, sessions: list[Session[Any, Any]], *, current_key: str | None = None) -> None:
         """Sessions as a table, header and keys coloured on a terminal."""
-        listing = SessionList(sessions)
-        if not self.colour or not listing:
-            self.line(listing.to_text(current_key=current_key))
+        text = SessionList(sessions).to_text(current_key=current_key)
+        if not self.colour or not sessions or current_key is not None:
+            self.line(text)
             return
-        headers, rows = listing.rows(current_key=current_key)
-        key = headers.index("key")
-        widths = [cell_width(h) for h in headers]
-        for row in rows:
-            widths = [max(w, cell_width(c)) for w, c in zip(widths, row, strict=True)]
-
-        def line(cells: list[str], style: str | None) -> str:
-            padded = [c + " " * (w - cell_width(c)) for c, w in zip(cells, widths, strict=True)]
-            if style is not None:
-                padded[key] = f"{style}{padded[key]}{_RESET}"
-            return "  ".join(padded).rstrip()
-
-        text = [f"{_BOLD}{line(headers, None)}{_RESET}", "  ".join("-" * w for w in widths)]
-        text += [line(row, _CYAN) for row in rows]
-        self.line("\n".join(text))
+        # the plain table, coloured in place: the key (32 ASCII cells) opens
+        # every row, so the columns stay where the renderer measured them
+        header, rule, *rows = text.split("\n")
+        coloured = [f"{_BOLD}{header}{_RESET}", rule]
+        coloured += [f"{_CYAN}{row[:_KEY]}{_RESET}{row[_KEY:]}" for row in rows]
+        self.line("\n".join(coloured))
 
     @contextlib.contextmanager
     def progress(self, what: str) -> Iterator[Any]:

@@ -121,12 +121,12 @@ def example(request: pytest.FixtureRequest) -> Iterator[Served]:
     """An example app on a fresh in-memory store, served for real."""
     if request.param == "fastapi":
         from authsessions import AsyncInMemorySessions
-        from examples.fastapi_app import create_app as fastapi_app
+        from authsessions.examples.fastapi_app import create_app as fastapi_app
 
         served = serve_asgi(fastapi_app(AsyncInMemorySessions()))
     else:
         from authsessions import InMemorySessions
-        from examples.flask_app import create_app as flask_app
+        from authsessions.examples.flask_app import create_app as flask_app
 
         served = serve_wsgi(flask_app(InMemorySessions()))
     yield served

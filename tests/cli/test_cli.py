@@ -526,7 +526,7 @@ def test_listing_on_a_terminal_leaves_no_spinner_behind(populated: Any) -> None:
     assert not re.search(r"\b1 sessions\b", shown)
 
 
-def _sql_file(tmp_path: Path) -> tuple[str, list[str]]:
+def _sql_file(tmp_path: Path) -> tuple[str, list[Any]]:
     from authsessions.sql import SqlSessions, sqlite_engine
 
     path = tmp_path / "ops.db"

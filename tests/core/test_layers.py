@@ -18,7 +18,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "authsessions"
 TOP_LEVEL_TOOLS = {"_pytest_plugin", "__main__"}
 CORE = {p.stem for p in PACKAGE.glob("*.py")} - TOP_LEVEL_TOOLS
 INTEGRATIONS = {"web", "starlette", "flask"}
-TOOLS = {"cli", "testing"}
+# examples are applications: they use public modules only, like any app
+TOOLS = {"cli", "testing", "examples"}
 # a store may use the kit only; the one exception, and why
 STORE_EXCEPTIONS = {
     # the embedded redis-server is the binary provider behind

@@ -11,9 +11,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from authsessions import AsyncInMemorySessions
+from authsessions.examples.fastapi_app import create_app, default_store
 from authsessions.redis import AsyncRedisSessions
 from authsessions.sql import AsyncSqlSessions
-from examples.fastapi_app import create_app, default_store
 from tests.examples.journeys import BASE, api_journey, browser_journey
 
 

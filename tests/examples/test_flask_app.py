@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from authsessions import InMemorySessions
+from authsessions.examples.flask_app import create_app, default_store
 from authsessions.redis import RedisSessions
 from authsessions.sql import SqlSessions
-from examples.flask_app import create_app, default_store
 from tests.examples.journeys import BASE, browser_journey
 
 

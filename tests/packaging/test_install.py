@@ -92,6 +92,8 @@ def test_the_build_has_no_warnings_and_declares_its_license(wheel: tuple[Path, s
     for extra in ("redis", "contract"):
         assert f"Provides-Extra: {extra}" in metadata
     assert "authsessions/redis/lua/create.lua" in names
+    assert "authsessions/examples/fastapi_app.py" in names, "the README runs it from the wheel"
+    assert "authsessions/examples/flask_app.py" in names
     assert "authsessions/redis/slot_tags.txt" in names
 
 

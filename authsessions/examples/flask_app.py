@@ -1,7 +1,7 @@
 """A Flask app with login sessions, a "Your devices" page and "log out
 everywhere", on authsessions.flask.
 
-Run it:  flask --app examples.flask_app run
+Run it:  flask --app authsessions.examples.flask_app run
 (in memory; AUTHSESSIONS_REDIS_URL=redis://... for Redis, or
 AUTHSESSIONS_SQL_URL=sqlite:///sessions.db for SQL). Open
 http://localhost:5000 and log in as alice / wonderland or bob / builder.

@@ -1,7 +1,7 @@
 """A FastAPI app with login sessions, a "Your devices" page and "log out
 everywhere", on authsessions.starlette.
 
-Run it:  uvicorn examples.fastapi_app:app
+Run it:  uvicorn authsessions.examples.fastapi_app:app
 (in memory; AUTHSESSIONS_REDIS_URL=redis://... for Redis, or
 AUTHSESSIONS_SQL_URL=sqlite+aiosqlite:///sessions.db for SQL). Open
 http://localhost:8000 and log in as alice / wonderland or bob / builder.
