@@ -213,13 +213,25 @@ class Codec(Generic[U, M]):
         meta_json: str,
         created_ms: int,
         last_used_ms: int,
-        expires_ms: int,
+        expires_ms: int | None = None,
+        absolute_ms: int | None = None,
     ) -> Session[U, M]:
         """The public record from stored parts (user id and meta as JSON).
 
+        Give the stored ``absolute_ms`` (the convention of :meth:`sessions`:
+        expiry then comes from the policy, as every store must compute it),
+        or an ``expires_ms`` the store computed itself; exactly one.
+
         Raises:
             StoredDataError: the stored user id or meta no longer fits.
+            TypeError: neither or both of ``expires_ms`` and ``absolute_ms``.
         """
+        if (expires_ms is None) == (absolute_ms is None):
+            raise TypeError("Codec.session takes exactly one of expires_ms and absolute_ms")
+        if absolute_ms is not None:
+            expires_ms = self.policy.expires_ms(absolute_ms, last_used_ms)
+        if expires_ms is None:  # pragma: no cover - excluded above; for the type checker
+            raise TypeError("Codec.session takes exactly one of expires_ms and absolute_ms")
         try:
             user, meta = json.loads(f"[{user_json},{meta_json}]")
         except ValueError as err:

@@ -120,6 +120,16 @@ def hash_secret_hex(secret: str) -> str:
     return hashlib.sha256(secret.encode("ascii")).hexdigest()
 
 
-def secret_matches(stored_hash: bytes, parsed: ParsedSessionId) -> bool:
-    """Constant-time comparison of a stored hash with a presented secret."""
+def secret_matches(stored_hash: bytes | str, parsed: ParsedSessionId) -> bool:
+    """Constant-time comparison of a stored hash with a presented secret.
+
+    ``stored_hash`` is what ``parsed.secret_hash()`` gave at creation: the
+    32 bytes, or as 64 hex digits (``.hex()``) for a backend that keeps
+    text. Anything else never matches.
+    """
+    if isinstance(stored_hash, str):
+        try:
+            stored_hash = bytes.fromhex(stored_hash)
+        except ValueError:
+            return False
     return hmac.compare_digest(stored_hash, parsed.secret_hash())

@@ -30,6 +30,12 @@ _SAMPLE_USERS: dict[Any, tuple[Any, Any]] = {
     uuid.UUID: (uuid.UUID(int=1), uuid.UUID(int=2)),
 }
 
+_MANY_USERS: dict[Any, Callable[[int], Any]] = {
+    str: lambda i: f"user{i}",
+    int: lambda i: i,
+    uuid.UUID: lambda i: uuid.UUID(int=i),
+}
+
 
 class ContractBase:
     """Settings an implementer may override as class attributes:
@@ -87,6 +93,14 @@ class ContractBase:
         quiet = settings(database=None)
         first = find(self._users(), lambda _: True, settings=quiet)
         return first, find(self._users(), lambda u: u != first, settings=quiet)
+
+    def _many_users(self, count: int) -> list[Any]:
+        """``count`` distinct users of the declared type."""
+        if self.user_id_strategy is None and self.user_id_type in _MANY_USERS:
+            return [_MANY_USERS[self.user_id_type](i) for i in range(1, count + 1)]
+        distinct = st.lists(self._users(), min_size=count, max_size=count, unique=True)
+        found: list[Any] = find(distinct, lambda _: True, settings=settings(database=None))
+        return found
 
     def _sample_metas(self) -> tuple[Any, Any]:
         if self.meta_strategy is None and self.meta_type == dict[str, Any]:

@@ -10,6 +10,7 @@ from ._rules.expiry import ExpiryRules
 from ._rules.ids import IdRules
 from ._rules.limits import LimitRules
 from ._rules.listing import ListingRules
+from ._rules.paging import PagingRules
 from ._rules.rotation import RotationRules
 from ._rules.state_machine import StateMachineRules
 from ._rules.stored_data import StoredDataRules
@@ -22,6 +23,7 @@ from ._rules.types import TypeRules
 class SessionsContract(
     StateMachineRules,
     ConcurrencyRules,
+    PagingRules,
     StoredDataRules,
     AdminRules,
     RotationRules,

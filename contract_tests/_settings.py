@@ -3,7 +3,10 @@ globally behind the implementer's back.
 
 Profiles (the README gives their running times on this project's machines):
 
-- ``dev`` (default): quick; stops at the first failure and shrinks only it.
+- ``dev`` (default): quick; stops at the first failure and reports it as
+  found, without shrinking: shrinking replays the rule many times, each
+  opening a store, so a store that takes 50 ms to open would wait minutes
+  for a smaller example. The other profiles shrink.
 - ``ci``: four times the examples, derandomized (the same examples every
   run), still stopping at the first failure.
 - ``exhaustive``: many more examples, and every distinct failure found and
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 PROFILE_ENV = "AUTHSESSIONS_CONTRACT_PROFILE"
 
@@ -36,6 +39,7 @@ PROFILES: dict[str, settings] = {
         deadline=None,
         report_multiple_bugs=False,
         suppress_health_check=_SUPPRESSED,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],
     ),
     "ci": settings(
         max_examples=100,

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from authsessions.kit import StoreConfig, user_tag
+
 from .._base import ContractBase, StoreFactory
 
 SESSION_ID = re.compile(r"[0-9a-f]{32}\.[A-Za-z0-9_-]{43}")
@@ -37,6 +39,12 @@ class IdRules(ContractBase):
                     f"characters; got {len(session_id)} characters"
                 )
             assert len({i.key for i in ids}) == 5, "two sessions got the same key"
+            codec = StoreConfig.build(user_id_type=self.user_id_type).codec
+            tag = user_tag(codec.encode_user_id(user))
+            assert all(i.key[:16] == tag for i in ids), (
+                "a key's first 16 hex digits must be kit.user_tag(user_json) of its user "
+                "(kit.mint_session_id(tag) makes such ids)"
+            )
             for session_id in ids:
                 session = store.get_session(session_id)
                 assert session is not None and session.key == session_id.key, (

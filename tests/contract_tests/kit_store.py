@@ -55,7 +55,11 @@ BUGS = {
     "ByKeyTouches": "get_session_by_key records a use",
     "IterSkipsUsers": "iter_sessions yields the first user's sessions only",
     "StatsCountExpired": "stats counts expired sessions as live",
+    # found by an outside store author in the second round, caught since the third
+    "PagingDropsAnItem": "whole-store paging drops the item arriving at a full page of 100",
+    "RotationRestartsLifetime": "rotate_session restarts created_at and the absolute expiry",
 }
+PAGE = 100
 
 
 class KitStore:
@@ -123,6 +127,19 @@ class KitStore:
         live = [(k, self.records[k]) for k in keys if self._alive(k, self.records[k], now)]
         live.sort(key=lambda item: item[1][6], reverse="OldestFirst" not in self.bugs)
         return SessionList(self._session(k, r) for k, r in live)
+
+    def _paged(self, keys: list[str]) -> list[str]:
+        """``keys`` a page at a time, as a store paging its backend would."""
+        out: list[str] = []
+        page: list[str] = []
+        for key in keys:
+            if len(page) == PAGE:
+                out += page
+                page = []
+                if "PagingDropsAnItem" in self.bugs:
+                    continue
+            page.append(key)
+        return out + page
 
     def _keys_of(self, user_json: str) -> list[str]:
         if "OtherUsersListed" in self.bugs:
@@ -253,6 +270,8 @@ class KitStore:
                 return session_id
             if "RotationGraceWindow" in self.bugs:
                 self.grace[parsed.key] = (found[1][0], now + 1000)
+            if "RotationRestartsLifetime" in self.bugs:
+                found[1][4], found[1][5] = now, self.config.policy.absolute_ms(now)
             found[1][0] = rotated.secret_hash()
         return rotated.session_id()
 
@@ -299,7 +318,7 @@ class KitStore:
 
     def list_sessions(self) -> SessionList[Any, Any]:
         with self.lock:
-            return self._listing(list(self.records), self.config.now_ms())
+            return self._listing(self._paged(list(self.records)), self.config.now_ms())
 
     def iter_sessions(self) -> Iterator[Session[Any, Any]]:
         sessions = self.list_sessions()
@@ -310,14 +329,17 @@ class KitStore:
     def prune(self) -> int:
         with self.lock:
             now = self.config.now_ms()
-            return sum(not self._alive(k, r, now) for k, r in list(self.records.items()))
+            return sum(
+                not self._alive(k, self.records[k], now) for k in self._paged(list(self.records))
+            )
 
     def stats(self) -> SessionStats:
         with self.lock:
             now = self.config.now_ms()
-            live = [r for r in self.records.values() if not r[7] and self._expires(r) > now]
+            records = [self.records[k] for k in self._paged(list(self.records))]
+            live = [r for r in records if not r[7] and self._expires(r) > now]
             if "StatsCountExpired" in self.bugs:
-                live = [r for r in self.records.values() if not r[7]]
+                live = [r for r in records if not r[7]]
             return SessionStats(
                 sessions=len(live),
                 users=len({r[1] for r in live}),

@@ -115,3 +115,14 @@ def test_the_error_carries_the_method_and_release() -> None:
     assert (error.method, error.since) == ("stats", "0.2")
     assert SPECIFIES in str(error)
     assert isinstance(error, TypeError)
+
+
+def test_namespaces_hold_only_the_characters_the_guide_promises() -> None:
+    import re
+
+    from contract_tests._namespaces import new_namespace
+
+    for _ in range(3):
+        namespace = new_namespace()
+        assert re.fullmatch(r"[A-Za-z0-9:-]{1,64}", namespace), namespace
+        assert re.fullmatch(r"[A-Za-z0-9:-]{1,64}", f"{namespace}123:"), "state machine's"
