@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test quick lint typecheck pytest soak bench matrix clean
+.PHONY: demo test quick docs lint typecheck pytest soak bench matrix clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python scripts/unasync.py --check
 	$(BIN)/python scripts/slot_tags.py --check
-	$(BIN)/python scripts/matrix.py check-readme
+	$(BIN)/python scripts/matrix.py check-table
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -59,8 +59,14 @@ soak: $(STAMP)
 matrix: $(STAMP)
 	$(BIN)/python scripts/matrix.py run $(MATRIX_LEGS)
 
+# the documentation site into site/, strict (tests/docs/test_site.py builds
+# it in the test suite too)
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+	@echo "open site/index.html"
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .matrix .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .matrix .mypy_cache .ruff_cache .pytest_cache .hypothesis site

@@ -57,7 +57,7 @@ def _newest_first(sessions: SessionList[U, M]) -> SessionList[U, M]:
 
 
 class AsyncStoreBase(Generic[U, M]):
-    """The base of every asyncio store (see :class:`StoreBase` for sync ones).
+    """The base of every asyncio store (see ``StoreBase`` for sync ones).
 
     Subclass it, call ``super().__init__(**options)`` with the common
     keyword arguments (``user_id_type``, ``meta_type``, ``policy``,
@@ -107,7 +107,7 @@ class AsyncStoreBase(Generic[U, M]):
     # -- the interface ----------------------------------------------------------
 
     async def create_session(self, *, user_id: U, label: str, meta: M) -> SessionId:
-        """See :meth:`authsessions.Sessions.create_session`."""
+        """See ``authsessions.Sessions.create_session``."""
         codec = self._config.codec
         user_json = codec.encode_user_id(user_id)
         label = codec.check_label(label)
@@ -122,7 +122,7 @@ class AsyncStoreBase(Generic[U, M]):
         )
 
     async def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
-        """See :meth:`authsessions.Sessions.get_user_id_from_session`."""
+        """See ``authsessions.Sessions.get_user_id_from_session``."""
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
@@ -130,7 +130,7 @@ class AsyncStoreBase(Generic[U, M]):
         return None if found is None else self._user_id_of(parsed.key, found)
 
     async def get_session_meta(self, session_id: SessionId | None) -> M | None:
-        """See :meth:`authsessions.Sessions.get_session_meta`."""
+        """See ``authsessions.Sessions.get_session_meta``."""
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
@@ -138,7 +138,7 @@ class AsyncStoreBase(Generic[U, M]):
         return None if found is None else self._meta_of(parsed.key, found)
 
     async def get_session(self, session_id: SessionId | None) -> Session[U, M] | None:
-        """See :meth:`authsessions.Sessions.get_session`."""
+        """See ``authsessions.Sessions.get_session``."""
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
@@ -146,14 +146,14 @@ class AsyncStoreBase(Generic[U, M]):
         return None if found is None else self._session_of(parsed.key, found)
 
     async def get_session_by_key(self, key: str) -> Session[U, M] | None:
-        """See :meth:`authsessions.Sessions.get_session_by_key`."""
+        """See ``authsessions.Sessions.get_session_by_key``."""
         if not is_session_key(key):
             return None
         found = await self._read_key(key)
         return None if found is None else self._session_of(key, found)
 
     async def set_session_meta(self, session_id: SessionId, meta: M) -> bool:
-        """See :meth:`authsessions.Sessions.set_session_meta`."""
+        """See ``authsessions.Sessions.set_session_meta``."""
         meta_json = self._config.codec.encode_meta(meta)
         parsed = parse_session_id(session_id)
         if parsed is None:
@@ -161,7 +161,7 @@ class AsyncStoreBase(Generic[U, M]):
         return await self._set_meta(parsed, meta_json)
 
     async def rotate_session(self, session_id: SessionId) -> SessionId | None:
-        """See :meth:`authsessions.Sessions.rotate_session`."""
+        """See ``authsessions.Sessions.rotate_session``."""
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
@@ -169,7 +169,7 @@ class AsyncStoreBase(Generic[U, M]):
         return rotated.session_id() if await self._rotate(parsed, rotated) else None
 
     async def destroy_session(self, session: SessionId | Session[U, M]) -> bool:
-        """See :meth:`authsessions.Sessions.destroy_session`."""
+        """See ``authsessions.Sessions.destroy_session``."""
         if isinstance(session, Session):
             # a listed Session revokes by its key alone
             return is_session_key(session.key) and await self._destroy(session.key, None)
@@ -179,7 +179,7 @@ class AsyncStoreBase(Generic[U, M]):
     async def destroy_sessions_for_user(
         self, user_id: U, *, keep: SessionId | Session[U, M] | None = None
     ) -> int:
-        """See :meth:`authsessions.Sessions.destroy_sessions_for_user`."""
+        """See ``authsessions.Sessions.destroy_sessions_for_user``."""
         user_json = self._config.codec.encode_user_id(user_id)
         keep_key: str | None = None
         keep_id: ParsedSessionId | None = None
@@ -191,29 +191,29 @@ class AsyncStoreBase(Generic[U, M]):
         return await self._destroy_user(user_json, user_tag(user_json), keep_key, keep_id)
 
     async def get_sessions_for_user(self, user_id: U) -> SessionList[U, M]:
-        """See :meth:`authsessions.Sessions.get_sessions_for_user`."""
+        """See ``authsessions.Sessions.get_sessions_for_user``."""
         user_json = self._config.codec.encode_user_id(user_id)
         return await self._list_user(user_json, user_tag(user_json))
 
     async def iter_sessions(self) -> AsyncIterator[Session[U, M]]:
-        """See :meth:`authsessions.Sessions.iter_sessions`."""
+        """See ``authsessions.Sessions.iter_sessions``."""
         async for batch in self._batches("iter_sessions"):
             for session in batch:
                 yield session
 
     async def list_sessions(self) -> SessionList[U, M]:
-        """See :meth:`authsessions.Sessions.list_sessions`."""
+        """See ``authsessions.Sessions.list_sessions``."""
         sessions: SessionList[U, M] = SessionList()
         async for batch in self._batches("list_sessions"):
             sessions.extend(batch)
         return _newest_first(sessions)
 
     async def prune(self) -> int:
-        """See :meth:`authsessions.Sessions.prune`."""
+        """See ``authsessions.Sessions.prune``."""
         return await self._prune()
 
     async def stats(self) -> SessionStats:
-        """See :meth:`authsessions.Sessions.stats`."""
+        """See ``authsessions.Sessions.stats``."""
         return await self._stats()
 
     # -- decoding what an operation primitive found -----------------------------

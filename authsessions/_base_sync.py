@@ -59,7 +59,7 @@ def _newest_first(sessions: SessionList[U, M]) -> SessionList[U, M]:
 
 
 class StoreBase(Generic[U, M]):
-    """The base of every sync store (see :class:`AsyncStoreBase` for asyncio ones).
+    """The base of every sync store (see ``AsyncStoreBase`` for asyncio ones).
 
     Subclass it, call ``super().__init__(**options)`` with the common
     keyword arguments (``user_id_type``, ``meta_type``, ``policy``,
@@ -109,7 +109,7 @@ class StoreBase(Generic[U, M]):
     # -- the interface ----------------------------------------------------------
 
     def create_session(self, *, user_id: U, label: str, meta: M) -> SessionId:
-        """See :meth:`authsessions.Sessions.create_session`."""
+        """See ``authsessions.Sessions.create_session``."""
         codec = self._config.codec
         user_json = codec.encode_user_id(user_id)
         label = codec.check_label(label)
@@ -124,7 +124,7 @@ class StoreBase(Generic[U, M]):
         )
 
     def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
-        """See :meth:`authsessions.Sessions.get_user_id_from_session`."""
+        """See ``authsessions.Sessions.get_user_id_from_session``."""
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
@@ -132,7 +132,7 @@ class StoreBase(Generic[U, M]):
         return None if found is None else self._user_id_of(parsed.key, found)
 
     def get_session_meta(self, session_id: SessionId | None) -> M | None:
-        """See :meth:`authsessions.Sessions.get_session_meta`."""
+        """See ``authsessions.Sessions.get_session_meta``."""
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
@@ -140,7 +140,7 @@ class StoreBase(Generic[U, M]):
         return None if found is None else self._meta_of(parsed.key, found)
 
     def get_session(self, session_id: SessionId | None) -> Session[U, M] | None:
-        """See :meth:`authsessions.Sessions.get_session`."""
+        """See ``authsessions.Sessions.get_session``."""
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
@@ -148,14 +148,14 @@ class StoreBase(Generic[U, M]):
         return None if found is None else self._session_of(parsed.key, found)
 
     def get_session_by_key(self, key: str) -> Session[U, M] | None:
-        """See :meth:`authsessions.Sessions.get_session_by_key`."""
+        """See ``authsessions.Sessions.get_session_by_key``."""
         if not is_session_key(key):
             return None
         found = self._read_key(key)
         return None if found is None else self._session_of(key, found)
 
     def set_session_meta(self, session_id: SessionId, meta: M) -> bool:
-        """See :meth:`authsessions.Sessions.set_session_meta`."""
+        """See ``authsessions.Sessions.set_session_meta``."""
         meta_json = self._config.codec.encode_meta(meta)
         parsed = parse_session_id(session_id)
         if parsed is None:
@@ -163,7 +163,7 @@ class StoreBase(Generic[U, M]):
         return self._set_meta(parsed, meta_json)
 
     def rotate_session(self, session_id: SessionId) -> SessionId | None:
-        """See :meth:`authsessions.Sessions.rotate_session`."""
+        """See ``authsessions.Sessions.rotate_session``."""
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
@@ -171,7 +171,7 @@ class StoreBase(Generic[U, M]):
         return rotated.session_id() if self._rotate(parsed, rotated) else None
 
     def destroy_session(self, session: SessionId | Session[U, M]) -> bool:
-        """See :meth:`authsessions.Sessions.destroy_session`."""
+        """See ``authsessions.Sessions.destroy_session``."""
         if isinstance(session, Session):
             # a listed Session revokes by its key alone
             return is_session_key(session.key) and self._destroy(session.key, None)
@@ -181,7 +181,7 @@ class StoreBase(Generic[U, M]):
     def destroy_sessions_for_user(
         self, user_id: U, *, keep: SessionId | Session[U, M] | None = None
     ) -> int:
-        """See :meth:`authsessions.Sessions.destroy_sessions_for_user`."""
+        """See ``authsessions.Sessions.destroy_sessions_for_user``."""
         user_json = self._config.codec.encode_user_id(user_id)
         keep_key: str | None = None
         keep_id: ParsedSessionId | None = None
@@ -193,29 +193,29 @@ class StoreBase(Generic[U, M]):
         return self._destroy_user(user_json, user_tag(user_json), keep_key, keep_id)
 
     def get_sessions_for_user(self, user_id: U) -> SessionList[U, M]:
-        """See :meth:`authsessions.Sessions.get_sessions_for_user`."""
+        """See ``authsessions.Sessions.get_sessions_for_user``."""
         user_json = self._config.codec.encode_user_id(user_id)
         return self._list_user(user_json, user_tag(user_json))
 
     def iter_sessions(self) -> Iterator[Session[U, M]]:
-        """See :meth:`authsessions.Sessions.iter_sessions`."""
+        """See ``authsessions.Sessions.iter_sessions``."""
         for batch in self._batches("iter_sessions"):
             for session in batch:
                 yield session
 
     def list_sessions(self) -> SessionList[U, M]:
-        """See :meth:`authsessions.Sessions.list_sessions`."""
+        """See ``authsessions.Sessions.list_sessions``."""
         sessions: SessionList[U, M] = SessionList()
         for batch in self._batches("list_sessions"):
             sessions.extend(batch)
         return _newest_first(sessions)
 
     def prune(self) -> int:
-        """See :meth:`authsessions.Sessions.prune`."""
+        """See ``authsessions.Sessions.prune``."""
         return self._prune()
 
     def stats(self) -> SessionStats:
-        """See :meth:`authsessions.Sessions.stats`."""
+        """See ``authsessions.Sessions.stats``."""
         return self._stats()
 
     # -- decoding what an operation primitive found -----------------------------

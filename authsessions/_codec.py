@@ -218,7 +218,7 @@ class Codec(Generic[U, M]):
     ) -> Session[U, M]:
         """The public record from stored parts (user id and meta as JSON).
 
-        Give the stored ``absolute_ms`` (the convention of :meth:`sessions`:
+        Give the stored ``absolute_ms`` (the convention of ``sessions``:
         expiry then comes from the policy, as every store must compute it),
         or an ``expires_ms`` the store computed itself; exactly one.
 
@@ -269,7 +269,7 @@ class Codec(Generic[U, M]):
         self, rows: Iterable[Sequence[Any]], *, key_prefix: str = ""
     ) -> SessionList[U, M]:
         """Sessions from JSON-decoded rows, in their order: the bulk path of
-        listings, several times faster than :meth:`build` per session.
+        listings, several times faster than ``build`` per session.
 
         Each row is ``[key, absolute_ms, created_ms, last_used_ms, user,
         label, meta]`` (``key`` after ``key_prefix``), which a store can have

@@ -34,7 +34,7 @@ class StoreConfig(Generic[U, M]):
     """A store's validated common options: its codec (types, converter,
     policy) and its clock.
 
-    Build it with :meth:`build` from the keyword arguments a store's
+    Build it with ``build`` from the keyword arguments a store's
     constructor received.
     """
 

@@ -102,7 +102,7 @@ class SessionBackendError(AuthSessionsError):
 @contextlib.contextmanager
 def backend_errors(backend: str, operation: str) -> Iterator[None]:
     """Translate whatever the backend raises inside the block into
-    :class:`SessionBackendError` (the original chained as ``__cause__``).
+    ``SessionBackendError`` (the original chained as ``__cause__``).
 
     Every ``Exception`` counts: client-library bugs fail the call just as a
     refused connection does, and the caller must not read either as "logged

@@ -11,7 +11,7 @@ from types import TracebackType
 
 class AsyncStoreLock:
     """One asyncio lock for a whole store: each default operation of
-    :class:`~authsessions.kit.AsyncStoreBase` is atomic for other tasks."""
+    ``AsyncStoreBase`` is atomic for other tasks."""
 
     def __init__(self) -> None:
         self._lock = asyncio.Lock()
@@ -30,7 +30,7 @@ class AsyncStoreLock:
 
 class StoreLock(contextlib.AbstractContextManager[None]):
     """One thread lock for a whole store: each default operation of
-    :class:`~authsessions.kit.StoreBase` is atomic for other threads."""
+    ``StoreBase`` is atomic for other threads."""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 
 class StoredRecord(NamedTuple):
-    """One stored session: what :class:`~authsessions.kit.StoreBase`'s
+    """One stored session: what ``StoreBase``'s
     record primitives load and store. Only the secret's hash is kept.
 
     Attributes:

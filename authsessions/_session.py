@@ -108,7 +108,7 @@ class SessionList(list[Session[UserId, Meta]], Generic[UserId, Meta]):
         return text_table(self, current_key=current_key, max_rows=max_rows)
 
     def rows(self, *, current_key: str | None = None) -> tuple[list[str], list[list[str]]]:
-        """The table :meth:`to_text` lays out, as headers and rows of
+        """The table ``to_text`` lays out, as headers and rows of
         display-safe strings, for a renderer of your own (a terminal
         library, a web page)."""
         from ._render import table_rows
@@ -116,7 +116,7 @@ class SessionList(list[Session[UserId, Meta]], Generic[UserId, Meta]):
         return table_rows(self, current_key=current_key)
 
     def to_dicts(self) -> list[dict[str, Any]]:
-        """One :meth:`Session.to_dict` per session."""
+        """One ``Session.to_dict`` per session."""
         return [session.to_dict() for session in self]
 
     def to_dataframe(self, *, flatten_meta: bool = True) -> Any:

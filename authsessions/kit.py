@@ -8,31 +8,31 @@ contract suite (``contract_tests``) proves the result.
 
 What is here:
 
-- **The store base**: :class:`StoreBase` (sync) and :class:`AsyncStoreBase`
+- **The store base**: ``StoreBase`` (sync) and ``AsyncStoreBase``
   hold every rule a store shares; a store implements storage primitives
   (a few record primitives, or one operation per backend call) and
-  inherits the rest. :class:`StoredRecord` is what the record primitives
+  inherits the rest. ``StoredRecord`` is what the record primitives
   load and store. ``authsessions.reference`` is a complete store on it.
 
-- **Options**: :class:`StoreConfig` checks the keyword arguments every store
+- **Options**: ``StoreConfig`` checks the keyword arguments every store
   takes (``user_id_type``, ``meta_type``, ``policy``, ``clock``,
-  ``converter``) and holds the :class:`Codec` and the clock;
-  :class:`StoreOptions` types a constructor's ``**options``.
-- **Values**: :class:`Codec` validates and encodes user ids, labels and
+  ``converter``) and holds the ``Codec`` and the clock;
+  ``StoreOptions`` types a constructor's ``**options``.
+- **Values**: ``Codec`` validates and encodes user ids, labels and
   meta into canonical JSON (raising ``InvalidSessionDataError`` or
   ``LimitExceededError``, nothing stored), and decodes stored text into
-  typed values and :class:`Session` records (raising ``StoredDataError``
+  typed values and ``Session`` records (raising ``StoredDataError``
   naming the session key on a mismatch).
-- **Ids**: :func:`mint_session_id`, :func:`parse_session_id` (None for
-  anything malformed, before any I/O), :func:`user_tag`,
-  :func:`is_session_key`, :func:`secret_matches` (constant time); a
-  :class:`ParsedSessionId` gives ``key``, ``tag``, ``local``,
+- **Ids**: ``mint_session_id``, ``parse_session_id`` (None for
+  anything malformed, before any I/O), ``user_tag``,
+  ``is_session_key``, ``secret_matches`` (constant time); a
+  ``ParsedSessionId`` gives ``key``, ``tag``, ``local``,
   ``secret_hash()`` and ``rotated()``.
-- **Time**: :class:`Clock`, :func:`now_ms`, :func:`from_ms`, :func:`to_ms`,
-  and the expiry arithmetic on :class:`SessionPolicy` (``absolute_ms``,
-  ``expires_ms``, ``touches``); :func:`evictions_needed` for the per-user cap.
-- **Results and errors**: :class:`Session`, :class:`SessionList`,
-  :class:`SessionStats`, every exception, and :func:`backend_errors`, the
+- **Time**: ``Clock``, ``now_ms``, ``from_ms``, ``to_ms``,
+  and the expiry arithmetic on ``SessionPolicy`` (``absolute_ms``,
+  ``expires_ms``, ``touches``); ``evictions_needed`` for the per-user cap.
+- **Results and errors**: ``Session``, ``SessionList``,
+  ``SessionStats``, every exception, and ``backend_errors``, the
   one context manager that turns a backend's exceptions into
   ``SessionBackendError``.
 """

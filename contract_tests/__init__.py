@@ -1,10 +1,10 @@
 """The authsessions contract suite: prove a store can be swapped in.
 
-Subclass :class:`SessionsContract` in a test module, provide a
-``sessions_factory`` fixture, and run pytest; or call :func:`run_contract`
+Subclass ``SessionsContract`` in a test module, provide a
+``sessions_factory`` fixture, and run pytest; or call ``run_contract``
 from a notebook or script. This package is the specification only: real
 servers for tests come from ``authsessions.testing`` (and the pytest
-plugin's fixtures); :class:`FakeClock`, the clock every rule hands the
+plugin's fixtures); ``FakeClock``, the clock every rule hands the
 factory, is re-exported from there. Needs ``pip install 'authsessions[contract]'``
 (pytest and Hypothesis).
 """

@@ -42,11 +42,11 @@ class SessionsContract(
     store. The store may be sync or asyncio (an awaitable factory result is
     awaited). Give every namespace its own data: stores from two calls with
     the same namespace may share data (a Redis store does), with different
-    namespaces they must not. ``clock`` is a :class:`FakeClock`: decide
+    namespaces they must not. ``clock`` is a ``FakeClock``: decide
     every expiry with it, never with the wall clock.
 
     The class attributes an implementer may set are those of
-    :class:`contract_tests.ContractBase` (types, an extra policy,
+    ``contract_tests.ContractBase`` (types, an extra policy,
     strategies, converter, profile).
     """
 

@@ -1,6 +1,6 @@
 """The store under test, one typed method per store operation.
 
-Every SessionId the contract holds is a :class:`HiddenSessionId`: a str to
+Every SessionId the contract holds is a ``HiddenSessionId``: a str to
 the store, but its repr hides the secret, so failure reports (which show
 the values a rule compared) never print one.
 """

@@ -1,10 +1,11 @@
 """The compatibility matrix: the versions we claim, each tested.
 
     python scripts/matrix.py run [LEG ...]   # every leg (or the named ones)
-    python scripts/matrix.py table           # the README's table, as markdown
-    python scripts/matrix.py check-readme    # exit 1 if the README's table differs
+    python scripts/matrix.py table           # the docs' table, as markdown
+    python scripts/matrix.py check-table     # exit 1 if docs/compatibility.md's table differs
 
-One definition (``LEGS``) drives the runner and the README table. Each leg
+One definition (``LEGS``) drives the runner and the table of
+docs/compatibility.md. Each leg
 gets its own virtualenv under ``.matrix/<leg>`` with the leg's pins (as pip
 constraints, so a pin that cannot be honoured fails the install instead of
 drifting), then runs the Redis tests (but the soak-sized ones, which CI's
@@ -34,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MATRIX = ROOT / ".matrix"
-README = ROOT / "README.md"
+TABLE_PAGE = ROOT / "docs" / "compatibility.md"
 START, END = "<!-- matrix:start -->", "<!-- matrix:end -->"
 
 # what a leg runs: the Redis tests (standalone, Cluster, RESP2 and RESP3, faults,
@@ -100,7 +101,7 @@ PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def table() -> str:
-    """The README's matrix table, from ``LEGS``."""
+    """The compatibility page's matrix table, from ``LEGS``."""
     headers = ["leg", "runs in", "Redis server", *PACKAGES, "checks"]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for leg in LEGS:
@@ -119,19 +120,22 @@ def table() -> str:
 
 
 def readme_block() -> str | None:
-    text = README.read_text("utf-8")
+    text = TABLE_PAGE.read_text("utf-8")
     if START not in text or END not in text:
         return None
     return text.split(START, 1)[1].split(END, 1)[0].strip()
 
 
-def check_readme() -> int:
+def check_table() -> int:
     found = readme_block()
     if found is None:
-        print(f"README.md has no {START} ... {END} block")
+        print(f"docs/compatibility.md has no {START} ... {END} block")
         return 1
     if found != table().strip():
-        print("README.md's matrix table differs from scripts/matrix.py; paste `table` output")
+        print(
+            "docs/compatibility.md's matrix table differs from scripts/matrix.py; "
+            "paste `table` output"
+        )
         return 1
     return 0
 
@@ -237,14 +241,14 @@ def main(argv: list[str] | None = None) -> int:
     runner = sub.add_parser("run", help="install and run legs")
     runner.add_argument("legs", nargs="*", help="leg names (default: every matrix leg)")
     runner.add_argument("--pytest-args", default="", help="extra pytest arguments")
-    sub.add_parser("table", help="print the README table")
-    sub.add_parser("check-readme", help="exit 1 if README.md's table is stale")
+    sub.add_parser("table", help="print the compatibility table")
+    sub.add_parser("check-table", help="exit 1 if docs/compatibility.md's table is stale")
     args = parser.parse_args(argv)
     if args.command == "table":
         print(table())
         return 0
-    if args.command == "check-readme":
-        return check_readme()
+    if args.command == "check-table":
+        return check_table()
     known = {leg.name: leg for leg in LEGS if leg.runner == "scripts/matrix.py"}
     unknown = [name for name in args.legs if name not in known]
     if unknown:

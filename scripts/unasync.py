@@ -86,8 +86,8 @@ STRINGS: dict[str, dict[str, str]] = {
         '"""The store base for asyncio stores: the source of truth for the sync twin.': (
             '"""The store base for sync stores, generated from ``_base_async.py``.'
         ),
-        '"""The base of every asyncio store (see :class:`StoreBase` for sync ones).': (
-            '"""The base of every sync store (see :class:`AsyncStoreBase` for asyncio ones).'
+        '"""The base of every asyncio store (see ``StoreBase`` for sync ones).': (
+            '"""The base of every sync store (see ``AsyncStoreBase`` for asyncio ones).'
         ),
     },
     "authsessions/reference/_async.py": {
@@ -104,7 +104,7 @@ STRINGS: dict[str, dict[str, str]] = {
         '"""The in-memory stores, asyncio source of truth (the sync twin is generated)."""': (
             '"""The in-memory store (sync), generated from ``_async.py``."""'
         ),
-        '"""An in-memory store for asyncio (same arguments as :class:`InMemorySessions`).\n\n'
+        '"""An in-memory store for asyncio (same arguments as ``InMemorySessions``).\n\n'
         "    Task-safe: no operation awaits while it holds the state's lock, so each\n"
         '    is atomic for other tasks; it may also be shared with threads.\n    """': (
             '"""A thread-safe in-memory store.\n\n'

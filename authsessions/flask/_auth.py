@@ -65,10 +65,11 @@ class SessionAuth(Generic[U, M]):
     Args:
         store: any sync store (``RedisSessions``, ``SqlSessions``,
             ``InMemorySessions``, yours).
-        app: the app, or None to call :meth:`init_app` later.
-        transport, cookie, trusted_origins, csrf, login_url, label,
-            frame_ancestors, retry_after: as for
-            :class:`authsessions.starlette.SessionAuth`.
+        app: the app, or None to call ``init_app`` later.
+        transport, cookie, trusted_origins, csrf, login_url, label: as for
+            ``authsessions.starlette.SessionAuth``.
+        frame_ancestors, retry_after: as for
+            ``authsessions.starlette.SessionAuth``.
 
     Raises:
         ConfigurationError: for an invalid setting, or a store that is not

@@ -23,7 +23,7 @@ M = TypeVar("M")
 
 
 class AsyncInMemorySessions(AsyncStoreBase[U, M], Generic[U, M]):
-    """An in-memory store for asyncio (same arguments as :class:`InMemorySessions`).
+    """An in-memory store for asyncio (same arguments as ``InMemorySessions``).
 
     Task-safe: no operation awaits while it holds the state's lock, so each
     is atomic for other tasks; it may also be shared with threads.
@@ -57,7 +57,7 @@ class AsyncInMemorySessions(AsyncStoreBase[U, M], Generic[U, M]):
             user_id_type: ``str`` (default), ``int`` or ``uuid.UUID``.
             meta_type: any type the converter round-trips; default
                 ``dict[str, Any]``.
-            policy: a :class:`~authsessions.SessionPolicy`; default
+            policy: a ``SessionPolicy``; default
                 ``SessionPolicy()``.
             clock: anything with ``now()`` returning an aware datetime.
             converter: a cattrs converter; default ``make_converter()``.
@@ -72,7 +72,7 @@ class AsyncInMemorySessions(AsyncStoreBase[U, M], Generic[U, M]):
         return {"sessions": len(self._state)}
 
     async def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
-        """See :meth:`authsessions.Sessions.get_user_id_from_session`."""
+        """See ``authsessions.Sessions.get_user_id_from_session``."""
         # the base's read, without building a snapshot: every request pays it
         parsed = parse_session_id(session_id)
         user_id: U | None = None if parsed is None else self._state.read_user_id(parsed)

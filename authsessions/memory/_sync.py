@@ -61,7 +61,7 @@ class InMemorySessions(StoreBase[U, M], Generic[U, M]):
             user_id_type: ``str`` (default), ``int`` or ``uuid.UUID``.
             meta_type: any type the converter round-trips; default
                 ``dict[str, Any]``.
-            policy: a :class:`~authsessions.SessionPolicy`; default
+            policy: a ``SessionPolicy``; default
                 ``SessionPolicy()``.
             clock: anything with ``now()`` returning an aware datetime.
             converter: a cattrs converter; default ``make_converter()``.
@@ -76,7 +76,7 @@ class InMemorySessions(StoreBase[U, M], Generic[U, M]):
         return {"sessions": len(self._state)}
 
     def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
-        """See :meth:`authsessions.Sessions.get_user_id_from_session`."""
+        """See ``authsessions.Sessions.get_user_id_from_session``."""
         # the base's read, without building a snapshot: every request pays it
         parsed = parse_session_id(session_id)
         user_id: U | None = None if parsed is None else self._state.read_user_id(parsed)

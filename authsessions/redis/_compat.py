@@ -29,5 +29,5 @@ async def aclose(client: Any) -> None:
 
 
 def close(client: Any) -> None:
-    """Close a sync client (the generated twin of :func:`aclose`)."""
+    """Close a sync client (the generated twin of ``aclose``)."""
     client.close()

@@ -164,7 +164,7 @@ class EmbeddedRedis:
         port: TCP port; default a free one.
         extra_args: more ``--name value`` settings (for example
             ``["--appendonly", "yes"]``).
-        binary: the redis-server path; default :func:`find_redis_server`.
+        binary: the redis-server path; default ``find_redis_server``.
         password: require this password (in ``url``); default a fresh
             random one. ``None`` turns authentication off.
 
@@ -335,7 +335,7 @@ def embedded_redis_server(**options: Any) -> Iterator[EmbeddedRedis]:
     """Start a private redis-server and yield it (``.url``, ``.port``).
 
     Use this when you need a URL, for instance for an asyncio client or
-    ``AsyncRedisSessions.from_url``; ``options`` go to :class:`EmbeddedRedis`.
+    ``AsyncRedisSessions.from_url``; ``options`` go to ``EmbeddedRedis``.
 
     Raises:
         RedisServerNotFound: if no redis-server binary exists.

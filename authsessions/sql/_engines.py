@@ -34,7 +34,7 @@ def _wal(engine: Any) -> None:
 
 
 def sqlite_engine(path: str | Path | None = None, *, busy_timeout: float = 10.0) -> Engine:
-    """A SQLite engine for :class:`~authsessions.sql.SqlSessions`: a file
+    """A SQLite engine for ``SqlSessions``: a file
     in WAL mode with a busy timeout, or (``path`` None) an in-memory
     database shared by every caller of the process."""
     engine = create_engine(_url("pysqlite", path), **_options(path, busy_timeout))
@@ -46,7 +46,7 @@ def sqlite_engine(path: str | Path | None = None, *, busy_timeout: float = 10.0)
 def async_sqlite_engine(
     path: str | Path | None = None, *, busy_timeout: float = 10.0
 ) -> AsyncEngine:
-    """The asyncio twin of :func:`sqlite_engine` (``aiosqlite``)."""
+    """The asyncio twin of ``sqlite_engine`` (``aiosqlite``)."""
     engine = create_async_engine(_url("aiosqlite", path), **_options(path, busy_timeout))
     if path:
         _wal(engine.sync_engine)

@@ -135,7 +135,7 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         **options: Any,
     ) -> None:
         """Build the store around an engine (create the table with
-        :meth:`create_schema`, or with your migrations from :attr:`metadata`).
+        ``create_schema``, or with your migrations from ``metadata``).
 
         Args:
             engine: a SQLAlchemy engine of this store's kind: ``Engine`` for

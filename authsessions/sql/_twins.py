@@ -90,5 +90,5 @@ async def table_columns_async(connection: Any, name: str) -> list[dict[str, Any]
 
 
 def table_columns(connection: Any, name: str) -> list[dict[str, Any]] | None:
-    """The sync twin of :func:`table_columns_async`."""
+    """The sync twin of ``table_columns_async``."""
     return _columns(connection, name)

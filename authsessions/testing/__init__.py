@@ -1,13 +1,13 @@
 """Real servers and a fake clock for tests, notebooks and analyses.
 
-- :class:`FakeClock`: a clock that moves only when told to (forward, or
+- ``FakeClock``: a clock that moves only when told to (forward, or
   back like an NTP step); every store takes it as ``clock=``.
-- Redis: :func:`provision` (an explicit URL, a container, or a local
-  ``redis-server`` binary), :class:`LocalCluster` (N primaries and
-  replicas on loopback), :func:`remove_namespace`.
-- PostgreSQL: :func:`provision_postgres` (a URL, a container, or the
+- Redis: ``provision`` (an explicit URL, a container, or a local
+  ``redis-server`` binary), ``LocalCluster`` (N primaries and
+  replicas on loopback), ``remove_namespace``.
+- PostgreSQL: ``provision_postgres`` (a URL, a container, or the
   server of the ``pgserver`` wheel).
-- Processes: :func:`free_port`, :func:`wait_until`.
+- Processes: ``free_port``, ``wait_until``.
 
 The pytest plugin's fixtures (``redis_server``, ``redis_cluster``,
 ``postgres_server`` and their ``_factory`` forms) are built on these. The

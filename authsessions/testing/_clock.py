@@ -54,7 +54,7 @@ class FakeClock:
         """Move forward by a timedelta or a number of milliseconds.
 
         Raises:
-            ValueError: for a negative step (use :meth:`rewind`).
+            ValueError: for a negative step (use ``rewind``).
         """
         step = _ms(delta)
         if step < 0:

@@ -5,8 +5,8 @@ the cross-site check, device labels, the devices page, and the request flows
 ``authsessions.starlette`` (FastAPI, Starlette) and ``authsessions.flask``
 are built on these; an integration for another framework (Django, a plain
 ASGI or WSGI app) needs only them: read a request into a
-:class:`RequestState` with :meth:`WebSettings.read`, refuse it if
-:meth:`WebSettings.blocks`, run the flows, and send ``state.set_cookie``.
+``RequestState`` with ``WebSettings.read``, refuse it if
+``WebSettings.blocks``, run the flows, and send ``state.set_cookie``.
 """
 
 from ._async import AsyncFlows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ def test_secret_matches_takes_the_hash_as_bytes_or_as_hex_text() -> None:
 def test_codec_session_takes_the_stored_absolute_expiry_like_codec_sessions() -> None:
     policy = SessionPolicy(absolute_ttl=timedelta(hours=1), idle_ttl=timedelta(minutes=5))
     codec = StoreConfig.build(policy=policy).codec
-    parts = {"key": "a" * 32, "user_json": '"u"', "label": "l", "meta_json": "{}",
+    parts: dict[str, Any] = {"key": "a" * 32, "user_json": '"u"', "label": "l", "meta_json": "{}",
              "created_ms": 0, "last_used_ms": 1_000}  # fmt: skip
     one = codec.session(**parts, absolute_ms=3_600_000)
     (bulk,) = codec.sessions([["a" * 32, 3_600_000, 0, 1_000, "u", "l", {}]])
