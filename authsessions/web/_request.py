@@ -12,7 +12,7 @@ import attrs
 from authsessions import SessionUtils
 from authsessions.kit import AuthSessionsError, ConfigurationError, Session, SessionId
 
-from ._cookies import CookieSettings, check_bool
+from ._cookies import CookieSettings, check_bool, is_loopback
 from ._csrf import origin_refusal
 from ._labels import device_label
 
@@ -64,6 +64,7 @@ class RequestState(Generic[U, M]):
     host: str
     refusal: str | None
     https: bool = True
+    browser: bool = False
     loaded: bool = False
     session: Session[U, M] | None = None
     set_cookie: str | None = attrs.field(default=None, repr=False)
@@ -156,6 +157,16 @@ class WebSettings:
         """Why a cookie set on this request will not come back, or None."""
         if state.https or not self.cookie.secure_for(state.host):
             return None
+        if is_loopback(state.host):
+            if state.browser:
+                return None  # browsers treat localhost as a secure context
+            return (
+                f"the session cookie is Secure and this request reached {state.host!r} over "
+                "plain HTTP: browsers send it back to localhost, but HTTP clients (httpx, "
+                "requests, TestClient) do not, so this client's next request is not logged "
+                f"in. In tests, use an https base URL (TestClient(app, base_url='https://"
+                f"{state.host}')), or CookieSettings(secure=False) on localhost"
+            )
         if not self.cookie.secure:
             return (
                 f"CookieSettings(secure=False) applies to localhost only: for host "
@@ -206,7 +217,13 @@ class WebSettings:
             origin_refusal(method, header, own_origin, self.trusted_origins) if self.csrf else None
         )
         return RequestState(
-            presented, source, host, refusal, https=own_origin.lower().startswith("https:")
+            presented,
+            source,
+            host,
+            refusal,
+            https=own_origin.lower().startswith("https:"),
+            # every current browser sends Sec-Fetch-Mode; HTTP clients do not
+            browser=header("sec-fetch-mode") is not None,
         )
 
     def blocks(self, state: RequestState[Any, Any]) -> bool:

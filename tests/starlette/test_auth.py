@@ -167,3 +167,21 @@ def test_a_secure_cookie_set_over_plain_http_warns_what_to_do() -> None:
         pytest.warns(PlainHttpWarning, match=r"secure=False\) applies to localhost only"),
     ):
         http.post("/login", data={"user": "alice"})
+
+
+def test_a_browser_on_localhost_gets_no_plain_http_warning() -> None:
+    """Browsers send a Secure cookie back to localhost over plain HTTP (a
+    secure context), so the README's `uvicorn app:app` works in a browser
+    and a login there must not warn; an HTTP client there is warned."""
+    import warnings
+
+    from authsessions.web import PlainHttpWarning
+
+    app, _ = make_app()
+    browser = {"sec-fetch-mode": "navigate", "sec-fetch-site": "same-origin"}
+    with TestClient(app, base_url="http://127.0.0.1:8000") as http:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PlainHttpWarning)
+            http.post("/login", data={"user": "alice"}, headers=browser)
+        with pytest.warns(PlainHttpWarning, match="HTTP clients"):
+            http.post("/login", data={"user": "alice"})
