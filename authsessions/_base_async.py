@@ -24,6 +24,7 @@ matching, the decoding of what was found, listings from batches.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
 from typing import Any, ClassVar, Generic, TypeVar
 
 from ._config import StoreConfig
@@ -106,16 +107,19 @@ class AsyncStoreBase(Generic[U, M]):
 
     # -- the interface ----------------------------------------------------------
 
-    async def create_session(self, *, user_id: U, label: str, meta: M) -> SessionId:
+    async def create_session(
+        self, *, user_id: U, label: str, meta: M, absolute_ttl: timedelta | None = None
+    ) -> SessionId:
         """See ``authsessions.Sessions.create_session``."""
         codec = self._config.codec
         user_json = codec.encode_user_id(user_id)
         label = codec.check_label(label)
         meta_json = codec.encode_meta(meta)
+        lifetime_ms = self._config.policy.lifetime_ms(absolute_ttl)
         tag = user_tag(user_json)
         for _ in range(3):
             parsed = mint_session_id(tag)
-            if await self._insert(parsed, user_json, label, meta_json):
+            if await self._insert(parsed, user_json, label, meta_json, lifetime_ms):
                 return parsed.session_id()
         raise SessionBackendError(
             self.backend, "create_session", "no free session key in three tries"
@@ -323,11 +327,17 @@ class AsyncStoreBase(Generic[U, M]):
                 return await self._live(key, self._now())
 
     async def _insert(
-        self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str
+        self,
+        parsed: ParsedSessionId,
+        user_json: str,
+        label: str,
+        meta_json: str,
+        lifetime_ms: int,
     ) -> bool:
-        """Store a new session, first evicting the user's least recently used
-        live sessions beyond the cap; False (nothing stored) if the key is
-        taken."""
+        """Store a new session whose absolute expiry is ``lifetime_ms``
+        after its creation (``policy.absolute_ms(now, lifetime_ms)``), first
+        evicting the user's least recently used live sessions beyond the
+        cap; False (nothing stored) if the key is taken."""
         policy = self._config.policy
         with backend_errors(self.backend, "create_session"):
             async with self._atomic():
@@ -348,7 +358,7 @@ class AsyncStoreBase(Generic[U, M]):
                         meta_json,
                         now,
                         now,
-                        policy.absolute_ms(now),
+                        policy.absolute_ms(now, lifetime_ms),
                     )
                 )
                 return True

@@ -26,6 +26,7 @@ matching, the decoding of what was found, listings from batches.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from typing import Any, ClassVar, Generic, TypeVar
 
 from ._config import StoreConfig
@@ -108,16 +109,19 @@ class StoreBase(Generic[U, M]):
 
     # -- the interface ----------------------------------------------------------
 
-    def create_session(self, *, user_id: U, label: str, meta: M) -> SessionId:
+    def create_session(
+        self, *, user_id: U, label: str, meta: M, absolute_ttl: timedelta | None = None
+    ) -> SessionId:
         """See ``authsessions.Sessions.create_session``."""
         codec = self._config.codec
         user_json = codec.encode_user_id(user_id)
         label = codec.check_label(label)
         meta_json = codec.encode_meta(meta)
+        lifetime_ms = self._config.policy.lifetime_ms(absolute_ttl)
         tag = user_tag(user_json)
         for _ in range(3):
             parsed = mint_session_id(tag)
-            if self._insert(parsed, user_json, label, meta_json):
+            if self._insert(parsed, user_json, label, meta_json, lifetime_ms):
                 return parsed.session_id()
         raise SessionBackendError(
             self.backend, "create_session", "no free session key in three tries"
@@ -324,10 +328,18 @@ class StoreBase(Generic[U, M]):
             with self._atomic():
                 return self._live(key, self._now())
 
-    def _insert(self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str) -> bool:
-        """Store a new session, first evicting the user's least recently used
-        live sessions beyond the cap; False (nothing stored) if the key is
-        taken."""
+    def _insert(
+        self,
+        parsed: ParsedSessionId,
+        user_json: str,
+        label: str,
+        meta_json: str,
+        lifetime_ms: int,
+    ) -> bool:
+        """Store a new session whose absolute expiry is ``lifetime_ms``
+        after its creation (``policy.absolute_ms(now, lifetime_ms)``), first
+        evicting the user's least recently used live sessions beyond the
+        cap; False (nothing stored) if the key is taken."""
         policy = self._config.policy
         with backend_errors(self.backend, "create_session"):
             with self._atomic():
@@ -348,7 +360,7 @@ class StoreBase(Generic[U, M]):
                         meta_json,
                         now,
                         now,
-                        policy.absolute_ms(now),
+                        policy.absolute_ms(now, lifetime_ms),
                     )
                 )
                 return True

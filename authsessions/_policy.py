@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import attrs
 
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, InvalidSessionDataError
 
 MAX_DURATION = timedelta(days=36_500)
 """The longest duration a policy accepts (100 years): every expiry stays a
@@ -52,6 +52,11 @@ class SessionPolicy:
         max_user_id_bytes: size of the user id's canonical JSON (a string
             id counts its quotes and escapes). Default 256: user ids name
             indexes, and a bound keeps keys and listings small.
+        browser_session_ttl: the absolute lifetime of a login without
+            "remember me" (the web integrations' ``login(remember=False)``,
+            whose cookie ends when the browser closes): the server-side
+            session must not outlive it by much. Default 12 hours; capped
+            at ``absolute_ttl``.
 
     Raises:
         ConfigurationError: on construction, for a non-timedelta, negative or
@@ -66,6 +71,7 @@ class SessionPolicy:
     max_label_length: int = 200
     max_meta_bytes: int = 8192
     max_user_id_bytes: int = 256
+    browser_session_ttl: timedelta = timedelta(hours=12)
     # the durations in ms, computed once: every read needs them
     absolute_ttl_ms: int = attrs.field(init=False, repr=False, eq=False)
     idle_ttl_ms: int = attrs.field(init=False, repr=False, eq=False)
@@ -86,15 +92,50 @@ class SessionPolicy:
         _positive_int("max_meta_bytes", self.max_meta_bytes)
         _positive_int("max_user_id_bytes", self.max_user_id_bytes)
         ms = timedelta(milliseconds=1)
+        _duration("browser_session_ttl", self.browser_session_ttl, allow_zero=False)
         object.__setattr__(self, "absolute_ttl_ms", self.absolute_ttl // ms)
         object.__setattr__(
             self, "idle_ttl_ms", 0 if self.idle_ttl is None else self.idle_ttl // ms
         )
         object.__setattr__(self, "touch_interval_ms", self.touch_interval // ms)
 
-    def absolute_ms(self, created_ms: int) -> int:
-        """The absolute expiry of a session created at ``created_ms``."""
-        return created_ms + self.absolute_ttl_ms
+    def absolute_ms(self, created_ms: int, lifetime_ms: int | None = None) -> int:
+        """The absolute expiry of a session created at ``created_ms``, with
+        the policy's lifetime or a shorter one (:meth:`lifetime_ms`)."""
+        return created_ms + (self.absolute_ttl_ms if lifetime_ms is None else lifetime_ms)
+
+    def lifetime_ms(self, requested: timedelta | None) -> int:
+        """The absolute lifetime, in ms, of a session created with
+        ``absolute_ttl=requested``: the policy's when None, else
+        ``requested``, which may be shorter but never longer.
+
+        Raises:
+            InvalidSessionDataError: ``requested`` is not a positive
+                timedelta of whole milliseconds, or is longer than
+                ``absolute_ttl``.
+        """
+        if requested is None:
+            return self.absolute_ttl_ms
+        if (
+            not isinstance(requested, timedelta)
+            or requested <= timedelta(0)
+            or requested % timedelta(milliseconds=1)
+        ):
+            raise InvalidSessionDataError(
+                "absolute_ttl", "must be a positive timedelta of whole milliseconds, or None"
+            )
+        if requested > self.absolute_ttl:
+            raise InvalidSessionDataError(
+                "absolute_ttl",
+                f"may shorten a session's lifetime, never lengthen it: {requested} is longer "
+                f"than the policy's absolute_ttl ({self.absolute_ttl})",
+            )
+        return requested // timedelta(milliseconds=1)
+
+    @property
+    def browser_session_lifetime(self) -> timedelta:
+        """``browser_session_ttl``, capped at ``absolute_ttl``."""
+        return min(self.browser_session_ttl, self.absolute_ttl)
 
     def expires_ms(self, absolute_ms: int, last_used_ms: int) -> int:
         """When a session expires: its absolute expiry, or sooner if idle.

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Protocol, TypeVar
 
 from ._ids import SessionId
@@ -27,14 +28,26 @@ class Sessions(Protocol[UserId, Meta]):
     data no longer fits the declared types.
     """
 
-    def create_session(self, *, user_id: UserId, label: str, meta: Meta) -> SessionId:
+    def create_session(
+        self,
+        *,
+        user_id: UserId,
+        label: str,
+        meta: Meta,
+        absolute_ttl: timedelta | None = None,
+    ) -> SessionId:
         """Create a session and return its SessionId (the only time the secret
         is available). When the user already has ``max_sessions_per_user``
         live sessions, evicts the least recently used first (expired ones
         never count).
 
+        ``absolute_ttl`` gives this session a shorter absolute lifetime than
+        the policy's (a login without "remember me"); None: the policy's.
+
         Raises:
-            InvalidSessionDataError: bad user id, label or meta; nothing stored.
+            InvalidSessionDataError: bad user id, label or meta, or an
+                ``absolute_ttl`` that is not positive or is longer than the
+                policy's; nothing stored.
             LimitExceededError: user id, label or meta too large; nothing stored.
         """
         ...

@@ -9,7 +9,7 @@ from typing import Any
 
 from authsessions import SessionList, SessionStats
 
-from ._spec import StoreInterfaceError, missing_methods
+from ._spec import StoreInterfaceError, missing_methods, missing_parameters
 
 # results whose kind the guide promises, beyond what the rules compare
 _RESULT_KINDS: dict[str, tuple[type, ...]] = {
@@ -69,6 +69,13 @@ class StoreDriver:
             raise StoreInterfaceError(
                 missing[0].name,
                 f"{type(self.store).__name__} has no {names}",
+            )
+        for method, name, since, what in missing_parameters(self.store):
+            raise StoreInterfaceError(
+                method,
+                f"{type(self.store).__name__}.{method} takes no `{name}` keyword "
+                f"({what}, specified since {since})",
+                since=since,
             )
         # Sync or asyncio is decided by what the store does, not by how its
         # methods are declared: a method wrapped by a decorator may be a

@@ -52,8 +52,13 @@ class Harness:
         """The clock in failure messages: ``t=+N ms`` since the rule began."""
         return f"t={self.clock.elapsed_ms:+d} ms"
 
-    def create(self, user: Any, meta: Any, label: str = "device") -> HiddenSessionId:
-        session_id = self.driver.call("create_session", user_id=user, label=label, meta=meta)
+    def create(
+        self, user: Any, meta: Any, label: str = "device", **lifetime: Any
+    ) -> HiddenSessionId:
+        """``lifetime``: ``absolute_ttl=...`` when a rule passes one."""
+        session_id = self.driver.call(
+            "create_session", user_id=user, label=label, meta=meta, **lifetime
+        )
         assert isinstance(session_id, str), f"create_session returned {type(session_id)}"
         if user not in self.users:
             self.users.append(user)

@@ -8,6 +8,8 @@ is described, instead of failing somewhere inside a rule.
 
 from __future__ import annotations
 
+import inspect
+
 import attrs
 
 SPECIFIES = "0.2"
@@ -64,15 +66,38 @@ class StoreInterfaceError(TypeError):
         since: the release that added it to the contract.
     """
 
-    def __init__(self, method: str, problem: str) -> None:
+    def __init__(self, method: str, problem: str, *, since: str | None = None) -> None:
         spec = BY_NAME.get(method)
         self.method = method
-        self.since = spec.since if spec else SPECIFIES
+        self.since = since or (spec.since if spec else SPECIFIES)
         super().__init__(
             f"{problem} (`{method}` is specified since authsessions {self.since}; this "
             f"contract specifies {SPECIFIES}. A store on authsessions.kit.StoreBase or "
             f"AsyncStoreBase inherits it; see {UPGRADING})"
         )
+
+
+# keyword arguments added to a method after its release: (method, name, since, what)
+PARAMETERS: tuple[tuple[str, str, str, str], ...] = (
+    ("create_session", "absolute_ttl", "0.2", "a session's own, shorter lifetime"),
+)
+
+
+def missing_parameters(store: object) -> list[tuple[str, str, str, str]]:
+    """The specified keyword arguments ``store``'s methods do not take (a
+    method taking ``**kwargs`` takes them all; one whose signature cannot
+    be read is given the benefit of the doubt)."""
+    missing = []
+    for method, name, since, what in PARAMETERS:
+        try:
+            parameters = inspect.signature(getattr(store, method)).parameters
+        except (TypeError, ValueError):
+            continue
+        if name not in parameters and not any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
+        ):
+            missing.append((method, name, since, what))
+    return missing
 
 
 def missing_methods(store: object) -> list[Method]:

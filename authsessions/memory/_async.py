@@ -87,9 +87,14 @@ class AsyncInMemorySessions(AsyncStoreBase[U, M], Generic[U, M]):
         return self._state.read_key(key)
 
     async def _insert(
-        self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str
+        self,
+        parsed: ParsedSessionId,
+        user_json: str,
+        label: str,
+        meta_json: str,
+        lifetime_ms: int,
     ) -> bool:
-        return self._state.insert(parsed, user_json, label, meta_json)
+        return self._state.insert(parsed, user_json, label, meta_json, lifetime_ms)
 
     async def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
         return self._state.set_meta(parsed, meta_json)

@@ -173,7 +173,14 @@ class MemoryState(Generic[U, M]):
 
     # -- operations: what the store base has parsed and encoded --------------
 
-    def insert(self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str) -> bool:
+    def insert(
+        self,
+        parsed: ParsedSessionId,
+        user_json: str,
+        label: str,
+        meta_json: str,
+        lifetime_ms: int | None = None,
+    ) -> bool:
         codec = self.config.codec
         # user ids are immutable: decoded once, handed out as they are
         user_id = codec.decode_user_id(parsed.key, user_json)
@@ -191,7 +198,7 @@ class MemoryState(Generic[U, M]):
                     self._evict_least_recently_used(index)
                 if not index.keys:  # every session went: the index went too
                     index = self.users[user_json] = UserIndex()
-            absolute = codec.policy.absolute_ms(now)
+            absolute = codec.policy.absolute_ms(now, lifetime_ms)
             self.records[parsed.key] = Record(
                 secret_hash, user_id, user_json, label, meta_json, now, absolute, now
             )

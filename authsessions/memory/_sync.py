@@ -90,8 +90,15 @@ class InMemorySessions(StoreBase[U, M], Generic[U, M]):
     def _read_key(self, key: str) -> Any | None:
         return self._state.read_key(key)
 
-    def _insert(self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str) -> bool:
-        return self._state.insert(parsed, user_json, label, meta_json)
+    def _insert(
+        self,
+        parsed: ParsedSessionId,
+        user_json: str,
+        label: str,
+        meta_json: str,
+        lifetime_ms: int,
+    ) -> bool:
+        return self._state.insert(parsed, user_json, label, meta_json, lifetime_ms)
 
     def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
         return self._state.set_meta(parsed, meta_json)

@@ -77,10 +77,11 @@ class ScriptArgs:
     slot_map: bool = True
 
     def create(self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str,
-               now: int) -> Call:  # fmt: skip
-        """lua/create.lua."""
+               now: int, lifetime_ms: int | None = None) -> Call:  # fmt: skip
+        """lua/create.lua (``lifetime_ms``: the session's own, shorter
+        absolute lifetime; None for the policy's)."""
         policy = self.policy
-        absolute = policy.absolute_ms(now)
+        absolute = policy.absolute_ms(now, lifetime_ms)
         value = format_record(parsed.secret_hash_hex(), absolute, now, user_json, label, meta_json)
         tag = parsed.tag
         keys = [*self.layout.session_keys(parsed.key), self.layout.registry_key(tag)]

@@ -373,8 +373,16 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
         tail, last_used = found
         return _records.session(self._config.codec, self._config.policy, key, tail, last_used)
 
-    def _insert(self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str) -> bool:
-        call = self._args.create(parsed, user_json, label, meta_json, self._config.now_ms())
+    def _insert(
+        self,
+        parsed: ParsedSessionId,
+        user_json: str,
+        label: str,
+        meta_json: str,
+        lifetime_ms: int,
+    ) -> bool:
+        now = self._config.now_ms()
+        call = self._args.create(parsed, user_json, label, meta_json, now, lifetime_ms)
         # -1: the key is taken (a collision of 64 random bits)
         return bool(self._run("create_session", _scripts.CREATE, call) != -1)
 

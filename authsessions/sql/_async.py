@@ -426,10 +426,15 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
             await conn.execute(lock, {"tag": _signed(tag)})
 
     async def _insert(
-        self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str
+        self,
+        parsed: ParsedSessionId,
+        user_json: str,
+        label: str,
+        meta_json: str,
+        lifetime_ms: int,
     ) -> bool:
         try:
-            await self._insert_row(parsed, user_json, label, meta_json)
+            await self._insert_row(parsed, user_json, label, meta_json, lifetime_ms)
         except SessionBackendError as err:
             # a 64-bit random key collision (the base tries another key)
             # only if that key is there; any other constraint failure is
@@ -442,7 +447,12 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
         return True
 
     async def _insert_row(
-        self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str
+        self,
+        parsed: ParsedSessionId,
+        user_json: str,
+        label: str,
+        meta_json: str,
+        lifetime_ms: int,
     ) -> None:
         started = time.monotonic()
         async with self._serial:
@@ -451,7 +461,9 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
                     # the deadline covers the COMMIT too
                     with deadline(conn, self._timeout, started):
                         async with conn.begin():
-                            await self._write_row(conn, parsed, user_json, label, meta_json)
+                            await self._write_row(
+                                conn, parsed, user_json, label, meta_json, lifetime_ms
+                            )
 
     async def _write_row(
         self,
@@ -460,6 +472,7 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
         user_json: str,
         label: str,
         meta_json: str,
+        lifetime_ms: int,
     ) -> None:
         """The create transaction's statements (the caller commits)."""
         policy, sql = self._config.policy, self._sql
@@ -479,7 +492,7 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
                 "meta": meta_json,
                 "created_ms": now,
                 "last_used_ms": now,
-                "absolute_ms": policy.absolute_ms(now),
+                "absolute_ms": policy.absolute_ms(now, lifetime_ms),
             },
         )
 

@@ -426,9 +426,16 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         if lock is not None:
             conn.execute(lock, {"tag": _signed(tag)})
 
-    def _insert(self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str) -> bool:
+    def _insert(
+        self,
+        parsed: ParsedSessionId,
+        user_json: str,
+        label: str,
+        meta_json: str,
+        lifetime_ms: int,
+    ) -> bool:
         try:
-            self._insert_row(parsed, user_json, label, meta_json)
+            self._insert_row(parsed, user_json, label, meta_json, lifetime_ms)
         except SessionBackendError as err:
             # a 64-bit random key collision (the base tries another key)
             # only if that key is there; any other constraint failure is
@@ -441,7 +448,12 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         return True
 
     def _insert_row(
-        self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str
+        self,
+        parsed: ParsedSessionId,
+        user_json: str,
+        label: str,
+        meta_json: str,
+        lifetime_ms: int,
     ) -> None:
         started = time.monotonic()
         with self._serial:
@@ -450,7 +462,7 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
                     # the deadline covers the COMMIT too
                     with deadline(conn, self._timeout, started):
                         with conn.begin():
-                            self._write_row(conn, parsed, user_json, label, meta_json)
+                            self._write_row(conn, parsed, user_json, label, meta_json, lifetime_ms)
 
     def _write_row(
         self,
@@ -459,6 +471,7 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         user_json: str,
         label: str,
         meta_json: str,
+        lifetime_ms: int,
     ) -> None:
         """The create transaction's statements (the caller commits)."""
         policy, sql = self._config.policy, self._sql
@@ -478,7 +491,7 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
                 "meta": meta_json,
                 "created_ms": now,
                 "last_used_ms": now,
-                "absolute_ms": policy.absolute_ms(now),
+                "absolute_ms": policy.absolute_ms(now, lifetime_ms),
             },
         )
 

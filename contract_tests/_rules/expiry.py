@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from authsessions import SessionPolicy
+from authsessions import InvalidSessionDataError, SessionPolicy
 
 from .._base import ContractBase, StoreFactory
 from .._checks import to_ms
@@ -164,3 +164,26 @@ class ExpiryRules(ContractBase):
             assert store.get_by_key(session_id.key) is None, f"{revived} ({store.t})"
             assert store.for_user(user) == [], f"{revived}: listed ({store.t})"
             assert store.list_all() == [], f"{revived}: in list_sessions ({store.t})"
+
+    def test_a_session_may_be_given_a_shorter_lifetime_never_a_longer_one(
+        self, sessions_factory: StoreFactory
+    ) -> None:
+        user, meta = self._sample()
+        policy = SessionPolicy(absolute_ttl=timedelta(hours=1))
+        with self.open(sessions_factory, policy=policy) as store:
+            short = store.create(user, meta, absolute_ttl=timedelta(minutes=10))
+            full = store.create(user, meta)
+            created = store.clock.ms
+            found = store.get_by_key(short.key)
+            assert found is not None and to_ms(found.expires_at) == created + 600_000, (
+                "create_session(absolute_ttl=10 min) must expire 10 minutes after creation"
+            )
+            for bad in (timedelta(hours=1, milliseconds=1), timedelta(0), timedelta(-1)):
+                with pytest.raises(InvalidSessionDataError):
+                    store.create(user, meta, absolute_ttl=bad)
+            assert len(store.for_user(user)) == 2, "a refused lifetime stored a session"
+            store.clock.advance(timedelta(minutes=10) - timedelta(milliseconds=1))
+            assert store.get_session(short) is not None
+            store.clock.advance(1)
+            assert store.get_session(short) is None, f"it outlived its own lifetime ({store.t})"
+            assert store.get_session(full) is not None, "the policy's lifetime still applies"

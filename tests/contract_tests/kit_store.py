@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from authsessions.kit import (
@@ -148,8 +149,11 @@ class KitStore:
 
     # -- the interface -----------------------------------------------------------
 
-    def create_session(self, *, user_id: Any, label: str, meta: Any) -> SessionId:
+    def create_session(
+        self, *, user_id: Any, label: str, meta: Any, absolute_ttl: timedelta | None = None
+    ) -> SessionId:
         codec, policy = self.config.codec, self.config.policy
+        lifetime_ms = policy.lifetime_ms(absolute_ttl)
         try:
             user_json = codec.encode_user_id(user_id)
         except LimitExceededError:
@@ -182,7 +186,7 @@ class KitStore:
                 del self.records[key]
             self.records[parsed.key] = [
                 parsed.secret_hash(), user_json, label, meta_json,
-                now, policy.absolute_ms(now), now, False,
+                now, policy.absolute_ms(now, lifetime_ms), now, False,
             ]  # fmt: skip
         return parsed.session_id()
 

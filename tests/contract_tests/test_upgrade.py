@@ -64,6 +64,13 @@ class Store(AsyncKitStore):
 """
 
 
+WITHOUT_LIFETIME = """
+class Store(KitStore):
+    def create_session(self, *, user_id, label, meta):  # written for 0.1
+        return super().create_session(user_id=user_id, label=label, meta=meta)
+"""
+
+
 def _run(pytester: pytest.Pytester, store: str, *args: str) -> pytest.RunResult:
     pytester.makepyfile(test_old=TEMPLATE.format(store=store))
     return pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider", "-x", *args)
@@ -79,6 +86,16 @@ def test_a_store_missing_a_method_is_told_which_and_since_when(
     assert "Store has no `get_session_by_key` (since 0.2)" in output
     assert "Upgrading your store" in output
     assert "AttributeError" not in output
+
+
+def test_a_create_session_without_the_lifetime_keyword_is_told_what_to_add(
+    pytester: pytest.Pytester,
+) -> None:
+    result = _run(pytester, WITHOUT_LIFETIME, "-k", "expires_at_its_absolute_ttl")
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert "Store.create_session takes no `absolute_ttl` keyword" in output
+    assert "specified since 0.2" in output and "Upgrading your store" in output
 
 
 def test_a_plain_list_where_a_session_list_is_specified_fails(
