@@ -351,6 +351,7 @@ class StoreBase(Generic[U, M]):
                 if cap is not None and len(live) >= cap:
                     live.sort(key=lambda r: r.last_used_ms)
                     self._delete([r.key for r in live[: len(live) - cap + 1]])
+                    self._evicted(len(live) - cap + 1)
                 self._store(
                     StoredRecord(
                         parsed.key,
@@ -364,6 +365,11 @@ class StoreBase(Generic[U, M]):
                     )
                 )
                 return True
+
+    def _evicted(self, count: int) -> None:
+        """Called by a create that evicted ``count`` live sessions at the
+        per-user cap (a store overriding ``_insert`` calls it too). Does
+        nothing; ``authsessions.otel`` counts them."""
 
     def _changed(self, parsed: ParsedSessionId, operation: str, **change: Any) -> bool:
         with backend_errors(self.backend, operation):

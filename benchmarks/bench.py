@@ -70,6 +70,35 @@ HEADERS = ["operation", "µs", "baseline", "baseline µs", "ratio", "target", "m
 # -- single operations against their bare scripts ------------------------------------
 
 
+def _instrumented(store: Any, *, sampled: float = 1.0, traces: bool = True) -> Any:
+    """``store`` with OpenTelemetry on, as a deployment would run it: the
+    SDK's providers, spans batched to an exporter (one that drops them: the
+    export happens off the request path), metrics aggregated in memory."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import (
+        BatchSpanProcessor,
+        SpanExporter,
+        SpanExportResult,
+    )
+
+    from authsessions.otel import instrument
+
+    class Dropped(SpanExporter):
+        def export(self, spans: Any) -> SpanExportResult:
+            return SpanExportResult.SUCCESS
+
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
+    tracer_provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(sampled)))
+    tracer_provider.add_span_processor(BatchSpanProcessor(Dropped()))
+    meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    return instrument(
+        store, tracer_provider=tracer_provider, meter_provider=meter_provider, traces=traces
+    )
+
+
 def section_ops(ctx: Any) -> None:
     client, url, report = ctx.client, ctx.url, ctx.report
     prefix = "ops:"
@@ -97,6 +126,20 @@ def section_ops(ctx: Any) -> None:
         "sync bare read script, touching", lambda: bare(scripts.READ, args.read(parsed, now_ms()))
     )
     bench.add("sync get_session, touching", lambda: store.get_session(sid))
+    traced = _instrumented(RedisSessions(client, prefix=prefix, policy=UNLIMITED))
+    bench.add(
+        "sync validate, touching, OpenTelemetry on", lambda: traced.get_user_id_from_session(sid)
+    )
+    sampled = _instrumented(RedisSessions(client, prefix=prefix, policy=UNLIMITED), sampled=0.1)
+    bench.add(
+        "sync validate, touching, OpenTelemetry 10% sampled",
+        lambda: sampled.get_user_id_from_session(sid),
+    )
+    measured = _instrumented(RedisSessions(client, prefix=prefix, policy=UNLIMITED), traces=False)
+    bench.add(
+        "sync validate, touching, OpenTelemetry metrics only",
+        lambda: measured.get_user_id_from_session(sid),
+    )
     bench.add("sync validate, throttled", lambda: throttled.get_user_id_from_session(sid2))
     bench.add("sync get_session, throttled", lambda: throttled.get_session(sid2))
     bench.add(
@@ -227,6 +270,10 @@ def section_ops(ctx: Any) -> None:
     rows = []
     for ours, base, target in [
         ("sync validate, touching", "sync bare read script, touching", 0.85),
+        ("sync validate, touching, OpenTelemetry on", "sync bare read script, touching", 0.85),
+        ("sync validate, touching, OpenTelemetry on", "sync validate, touching", 0.9),
+        ("sync validate, touching, OpenTelemetry 10% sampled", "sync validate, touching", 0.9),
+        ("sync validate, touching, OpenTelemetry metrics only", "sync validate, touching", 0.9),
         ("sync validate, throttled", "sync bare read script, throttled", 0.85),
         ("sync get_session, touching", "sync bare read script, touching", 0.85),
         ("sync get_session, throttled", "sync bare read script, throttled", 0.85),

@@ -94,7 +94,10 @@ class AsyncInMemorySessions(AsyncStoreBase[U, M], Generic[U, M]):
         meta_json: str,
         lifetime_ms: int,
     ) -> bool:
-        return self._state.insert(parsed, user_json, label, meta_json, lifetime_ms)
+        evicted = self._state.insert(parsed, user_json, label, meta_json, lifetime_ms)
+        if evicted > 0:
+            self._evicted(evicted)
+        return evicted >= 0
 
     async def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
         return self._state.set_meta(parsed, meta_json)

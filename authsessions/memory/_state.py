@@ -180,21 +180,25 @@ class MemoryState(Generic[U, M]):
         label: str,
         meta_json: str,
         lifetime_ms: int | None = None,
-    ) -> bool:
+    ) -> int:
+        """Store a new session: -1 if the key is taken, else how many live
+        sessions the cap evicted."""
         codec = self.config.codec
         # user ids are immutable: decoded once, handed out as they are
         user_id = codec.decode_user_id(parsed.key, user_json)
         secret_hash = parsed.secret_hash()
         with self.lock:
             if parsed.key in self.records:
-                return False
+                return -1
             now = self.config.now_ms()
+            evicted = 0
             index = self.users.get(user_json)
             if index is None:
                 index = self.users[user_json] = UserIndex()
             else:
                 self._purge(index, now)
-                for _ in range(evictions_needed(len(index.keys), codec.policy)):
+                evicted = evictions_needed(len(index.keys), codec.policy)
+                for _ in range(evicted):
                     self._evict_least_recently_used(index)
                 if not index.keys:  # every session went: the index went too
                     index = self.users[user_json] = UserIndex()
@@ -205,7 +209,7 @@ class MemoryState(Generic[U, M]):
             index.keys.add(parsed.key)
             heapq.heappush(index.by_absolute, (absolute, parsed.key))
             self._pushed(index, now, parsed.key)
-        return True
+        return evicted
 
     def _touched(self, parsed: ParsedSessionId) -> Record | None:
         """The live record of a presented id, touched; call with the lock."""

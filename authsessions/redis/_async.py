@@ -381,8 +381,11 @@ class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
     ) -> bool:
         now = self._config.now_ms()
         call = self._args.create(parsed, user_json, label, meta_json, now, lifetime_ms)
-        # -1: the key is taken (a collision of 64 random bits)
-        return bool(await self._run("create_session", _scripts.CREATE, call) != -1)
+        # -1: the key is taken (a collision of 64 random bits); else evictions
+        evicted = int(await self._run("create_session", _scripts.CREATE, call))
+        if evicted > 0:
+            self._evicted(evicted)
+        return evicted != -1
 
     async def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
         call = self._args.set_meta(parsed, meta_json, self._config.now_ms())

@@ -434,7 +434,7 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
         lifetime_ms: int,
     ) -> bool:
         try:
-            await self._insert_row(parsed, user_json, label, meta_json, lifetime_ms)
+            evicted = await self._insert_row(parsed, user_json, label, meta_json, lifetime_ms)
         except SessionBackendError as err:
             # a 64-bit random key collision (the base tries another key)
             # only if that key is there; any other constraint failure is
@@ -444,6 +444,8 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
             ):
                 return False
             raise
+        if evicted:
+            self._evicted(evicted)  # committed
         return True
 
     async def _insert_row(
@@ -453,7 +455,8 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
         label: str,
         meta_json: str,
         lifetime_ms: int,
-    ) -> None:
+    ) -> int:
+        """Run the create transaction, bounded; how many sessions it evicted."""
         started = time.monotonic()
         async with self._serial:
             with backend_errors("sql", "create_session"):
@@ -461,7 +464,7 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
                     # the deadline covers the COMMIT too
                     with deadline(conn, self._timeout, started):
                         async with conn.begin():
-                            await self._write_row(
+                            return await self._write_row(
                                 conn, parsed, user_json, label, meta_json, lifetime_ms
                             )
 
@@ -473,15 +476,18 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
         label: str,
         meta_json: str,
         lifetime_ms: int,
-    ) -> None:
-        """The create transaction's statements (the caller commits)."""
+    ) -> int:
+        """The create transaction's statements (the caller commits); how
+        many sessions the cap evicted."""
         policy, sql = self._config.policy, self._sql
         await self._locked_user(conn, parsed.tag)
         now = self._config.now_ms()
         await conn.execute(sql.forget_user_expired, {"user": user_json, "now": now})
         cap = policy.max_sessions_per_user
+        evicted = 0
         if cap is not None:
-            await conn.execute(sql.evict, {"user": user_json, "keep_newest": cap - 1})
+            result = await conn.execute(sql.evict, {"user": user_json, "keep_newest": cap - 1})
+            evicted = max(result.rowcount, 0)
         await conn.execute(
             sql.insert,
             {
@@ -495,6 +501,7 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
                 "absolute_ms": policy.absolute_ms(now, lifetime_ms),
             },
         )
+        return evicted
 
     async def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
         now = self._config.now_ms()

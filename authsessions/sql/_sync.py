@@ -435,7 +435,7 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         lifetime_ms: int,
     ) -> bool:
         try:
-            self._insert_row(parsed, user_json, label, meta_json, lifetime_ms)
+            evicted = self._insert_row(parsed, user_json, label, meta_json, lifetime_ms)
         except SessionBackendError as err:
             # a 64-bit random key collision (the base tries another key)
             # only if that key is there; any other constraint failure is
@@ -445,6 +445,8 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
             ):
                 return False
             raise
+        if evicted:
+            self._evicted(evicted)  # committed
         return True
 
     def _insert_row(
@@ -454,7 +456,8 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         label: str,
         meta_json: str,
         lifetime_ms: int,
-    ) -> None:
+    ) -> int:
+        """Run the create transaction, bounded; how many sessions it evicted."""
         started = time.monotonic()
         with self._serial:
             with backend_errors("sql", "create_session"):
@@ -462,7 +465,9 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
                     # the deadline covers the COMMIT too
                     with deadline(conn, self._timeout, started):
                         with conn.begin():
-                            self._write_row(conn, parsed, user_json, label, meta_json, lifetime_ms)
+                            return self._write_row(
+                                conn, parsed, user_json, label, meta_json, lifetime_ms
+                            )
 
     def _write_row(
         self,
@@ -472,15 +477,18 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         label: str,
         meta_json: str,
         lifetime_ms: int,
-    ) -> None:
-        """The create transaction's statements (the caller commits)."""
+    ) -> int:
+        """The create transaction's statements (the caller commits); how
+        many sessions the cap evicted."""
         policy, sql = self._config.policy, self._sql
         self._locked_user(conn, parsed.tag)
         now = self._config.now_ms()
         conn.execute(sql.forget_user_expired, {"user": user_json, "now": now})
         cap = policy.max_sessions_per_user
+        evicted = 0
         if cap is not None:
-            conn.execute(sql.evict, {"user": user_json, "keep_newest": cap - 1})
+            result = conn.execute(sql.evict, {"user": user_json, "keep_newest": cap - 1})
+            evicted = max(result.rowcount, 0)
         conn.execute(
             sql.insert,
             {
@@ -494,6 +502,7 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
                 "absolute_ms": policy.absolute_ms(now, lifetime_ms),
             },
         )
+        return evicted
 
     def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
         now = self._config.now_ms()

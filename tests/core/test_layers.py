@@ -19,7 +19,7 @@ TOP_LEVEL_TOOLS = {"_pytest_plugin", "__main__"}
 CORE = {p.stem for p in PACKAGE.glob("*.py")} - TOP_LEVEL_TOOLS
 INTEGRATIONS = {"web", "starlette", "flask"}
 # examples are applications: they use public modules only, like any app
-TOOLS = {"cli", "testing", "examples"}
+TOOLS = {"cli", "testing", "examples", "otel"}
 # a store may use the kit only; the one exception, and why
 STORE_EXCEPTIONS = {
     # the embedded redis-server is the binary provider behind
