@@ -9,6 +9,7 @@ touching one without its extra raises an ImportError naming the ``pip
 install`` line. Store authors: see ``authsessions.kit``.
 """
 
+import logging as _logging
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
@@ -70,6 +71,11 @@ __all__ = [
     "embedded_redis_server",
     "make_converter",
 ]
+
+# quiet unless the application configures logging: the loggers are
+# "authsessions.<part>" (store, redis, sql, web), warnings only for what an
+# operator must see, nothing at INFO or above on a request's path
+_logging.getLogger("authsessions").addHandler(_logging.NullHandler())
 
 # name -> the public module holding it, imported on first use (so that
 # `import authsessions.web`, or any other part, loads no store it does not use)

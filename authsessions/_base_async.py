@@ -23,6 +23,7 @@ matching, the decoding of what was found, listings from batches.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar, Generic, TypeVar
@@ -55,6 +56,9 @@ _OPTIONS = frozenset({"user_id_type", "meta_type", "policy", "clock", "converter
 def _newest_first(sessions: SessionList[U, M]) -> SessionList[U, M]:
     sessions.sort(key=lambda s: s.last_used_at, reverse=True)
     return sessions
+
+
+_log = logging.getLogger("authsessions.store")
 
 
 class AsyncStoreBase(Generic[U, M]):
@@ -117,10 +121,18 @@ class AsyncStoreBase(Generic[U, M]):
         meta_json = codec.encode_meta(meta)
         lifetime_ms = self._config.policy.lifetime_ms(absolute_ttl)
         tag = user_tag(user_json)
-        for _ in range(3):
+        for attempt in range(3):
             parsed = mint_session_id(tag)
             if await self._insert(parsed, user_json, label, meta_json, lifetime_ms):
                 return parsed.session_id()
+            # 64 random bits collided: once in billions of creates, so an
+            # operator should hear of it (a broken random source?)
+            _log.warning(
+                "%s: create_session drew a session key that is taken (try %d of 3); "
+                "retrying with a new key",
+                self.backend,
+                attempt + 1,
+            )
         raise SessionBackendError(
             self.backend, "create_session", "no free session key in three tries"
         )

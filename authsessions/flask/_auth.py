@@ -144,7 +144,7 @@ class SessionAuth(Generic[U, M]):
         state: RequestState[U, M] | None = g.get("authsessions")
         if state is not None:
             state.set_cookie = None  # never "logged out" for an outage
-        status, text, headers = self.settings.unavailable()
+        status, text, headers = self.settings.unavailable(error)
         return Response(text, status, headers, mimetype="text/plain")
 
     def _state(self) -> RequestState[U, M]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any, Generic, TypeVar, Unpack, overload
@@ -49,6 +50,9 @@ _CLIENT_NAMES = " or ".join(
 _BATCH = 500  # users (and scripts) per pipeline in the admin paths
 SCAN_BELOW = SLOTS  # admin paths SCAN databases of at most this many keys
 _REGISTRY_BATCH = 1024  # registries read per pipeline
+
+
+_log = logging.getLogger("authsessions.redis")
 
 
 class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
@@ -291,6 +295,8 @@ class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
                         # first use, or after SCRIPT FLUSH / a failover to a
                         # fresh node: load every script at once, so the others
                         # never pay
+                        _log.info("Redis has not got the scripts (first use, SCRIPT FLUSH "
+                                  "or a fresh node): loading them")  # fmt: skip
                         await self._load_all()
                         return await client.evalsha(script.sha, len(keys), *keys, *args)
                 except AttributeError as err:

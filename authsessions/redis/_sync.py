@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any, Generic, TypeVar, Unpack, overload
@@ -51,6 +52,9 @@ _CLIENT_NAMES = " or ".join(
 _BATCH = 500  # users (and scripts) per pipeline in the admin paths
 SCAN_BELOW = SLOTS  # admin paths SCAN databases of at most this many keys
 _REGISTRY_BATCH = 1024  # registries read per pipeline
+
+
+_log = logging.getLogger("authsessions.redis")
 
 
 class RedisSessions(StoreBase[U, M], Generic[U, M]):
@@ -293,6 +297,8 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
                         # first use, or after SCRIPT FLUSH / a failover to a
                         # fresh node: load every script at once, so the others
                         # never pay
+                        _log.info("Redis has not got the scripts (first use, SCRIPT FLUSH "
+                                  "or a fresh node): loading them")  # fmt: skip
                         self._load_all()
                         return client.evalsha(script.sha, len(keys), *keys, *args)
                 except AttributeError as err:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import logging
 import socket
 import threading
 import time
@@ -30,6 +31,7 @@ from typing import Any
 from sqlalchemy import event
 
 SOCKET = "authsessions.socket"
+_log = logging.getLogger("authsessions.sql")
 
 
 def record_sockets(engine: Any) -> None:
@@ -92,6 +94,10 @@ class Watchdog:
                     continue
                 heapq.heappop(self._heap)
                 if self._armed.pop(token, None) is not None:
+                    _log.warning(
+                        "a database call ran past operation_timeout: closing its "
+                        "connection (the call raises SessionBackendError)"
+                    )
                     _shutdown(fd)
 
 

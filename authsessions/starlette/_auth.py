@@ -83,10 +83,10 @@ class SessionMiddleware:
 
         try:
             await self.app(scope, receive, send_with_cookie)
-        except SessionBackendError:
+        except SessionBackendError as error:
             if started:
                 raise
-            status, text, unavailable_headers = settings.unavailable()
+            status, text, unavailable_headers = settings.unavailable(error)
             await PlainTextResponse(text, status, unavailable_headers)(scope, receive, send)
 
 
@@ -344,7 +344,7 @@ class SessionAuth(Generic[U, M]):
         async def unavailable(request: Request, error: Exception) -> Response:
             # a mounted app answers for itself: its own error middleware
             # would send a 500 before the outer SessionMiddleware saw this
-            status, text, headers = self.settings.unavailable()
+            status, text, headers = self.settings.unavailable(error)
             return PlainTextResponse(text, status, headers)
 
         return Starlette(

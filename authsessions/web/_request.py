@@ -3,6 +3,7 @@ per-request state, and the settings every integration takes."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote
@@ -15,6 +16,8 @@ from authsessions.kit import AuthSessionsError, ConfigurationError, Session, Ses
 from ._cookies import CookieSettings, check_bool, is_loopback
 from ._csrf import origin_refusal
 from ._labels import device_label
+
+_log = logging.getLogger("authsessions.web")
 
 U = TypeVar("U")
 M = TypeVar("M")
@@ -193,9 +196,14 @@ class WebSettings:
                 headers["X-Frame-Options"] = legacy
         return headers
 
-    def unavailable(self) -> tuple[int, str, dict[str, str]]:
+    def unavailable(self, error: BaseException | None = None) -> tuple[int, str, dict[str, str]]:
         """The answer when the store fails: 503 with ``Retry-After``; never
-        "logged out", never a cookie, nothing about the failure."""
+        "logged out", never a cookie, nothing about the failure (which is
+        logged as a warning on ``authsessions.web``: an operator must see
+        it; its message names the backend and the operation, never a
+        secret)."""
+        if error is not None:
+            _log.warning("the session store failed; answering 503: %s", error)
         headers = {"Retry-After": str(self.retry_after), "Cache-Control": "no-store"}
         return 503, "Service Unavailable: sessions cannot be checked right now", headers
 

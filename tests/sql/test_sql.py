@@ -5,6 +5,7 @@ are the contract's (test_contract.py)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import signal
 import threading
@@ -308,8 +309,9 @@ def test_a_stopped_server_raises_backend_error_then_recovers(postgres_server_fac
 
 @pytest.mark.postgres
 def test_a_hung_server_raises_backend_error_within_the_timeout(
-    postgres_server_factory: Any,
+    postgres_server_factory: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.WARNING, logger="authsessions.sql")
     server = postgres_server_factory()
     engine = sa.create_engine(server.url, pool_timeout=1, connect_args={"connect_timeout": 2})
     store = _store(engine, operation_timeout=timedelta(seconds=1))
@@ -328,6 +330,8 @@ def test_a_hung_server_raises_backend_error_within_the_timeout(
     engine.dispose()
     assert store.get_user_id_from_session(sid) == "u"
     engine.dispose()
+    deadlines = [r for r in caplog.records if "ran past operation_timeout" in r.getMessage()]
+    assert len(deadlines) >= 1, "a connection closed at its deadline is a warning"
 
 
 @pytest.mark.postgres
