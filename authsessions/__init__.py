@@ -28,6 +28,7 @@ from ._ids import SessionId
 from ._policy import SessionPolicy
 from ._protocols_async import AsyncSessions
 from ._protocols_sync import Sessions
+from ._render import escape_text
 from ._session import Session, SessionList, SessionStats
 
 if _TYPE_CHECKING:
@@ -69,6 +70,7 @@ __all__ = [
     "SystemClock",
     "embedded_redis",
     "embedded_redis_server",
+    "escape_text",
     "make_converter",
 ]
 

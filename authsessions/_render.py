@@ -39,7 +39,9 @@ _ESCAPED_CATEGORIES = {"Cc", "Cs", "Cf", "Zl", "Zp", "Cn"}
 
 def escape_text(text: str) -> str:
     """``text`` with every character that could control or reorder a
-    terminal (or fail to encode) replaced by a visible escape.
+    terminal (or fail to encode) replaced by a visible escape: what every
+    table, repr and command of this package prints, for a label or a user
+    id you show in a terminal or a log of your own.
 
     Backslashes are doubled, so an escape can always be told from a label
     that happens to contain one.

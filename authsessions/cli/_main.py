@@ -16,6 +16,7 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, NoReturn, TextIO
 
@@ -23,6 +24,7 @@ from authsessions import AuthSessionsError, InvalidSessionDataError, Session, Se
 from authsessions.kit import is_session_key
 
 from ._errors import INTERRUPTED, USAGE, CliError
+from ._export import FORMATS, writer_for
 from ._output import Output
 from ._target import (
     SQL_URL_ENV,
@@ -130,7 +132,19 @@ def _parser() -> argparse.ArgumentParser:
         "ls", "list live sessions (all: streamed in store order; one user's: newest first)"
     )
     ls.add_argument("--user", help="only this user's sessions, most recently used first")
-    ls.add_argument("--json", action="store_true", help="one JSON object per line")
+    ls.add_argument(
+        "--format", choices=FORMATS, default=None,
+        help="table (default), csv, jsonl (one JSON object per line), json (one array) or "
+        "parquet (needs pyarrow and --output); every format streams",
+    )  # fmt: skip
+    ls.add_argument("--json", action="store_true", help="the same as --format jsonl")
+    ls.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    ls.add_argument(
+        "--since", type=_since, metavar="WHEN",
+        help="only sessions used since WHEN: a duration ago (2h, 7d) or a UTC date or time "
+        "(2026-12-01, 2026-12-01T08:00)",
+    )  # fmt: skip
+    ls.add_argument("--label", metavar="TEXT", help="only sessions whose label contains TEXT")
     show = operator("show", "show one session by its public key, without touching it")
     show.add_argument("key", help="the session's key: the part of a SessionId before the dot")
     revoke = operator("revoke", "destroy one session by key, or every session of a user")
@@ -153,6 +167,24 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("-x", "--exitfirst", action="store_true",
                        help="stop at the first failing rule (always, under dev)")  # fmt: skip
     return parser
+
+
+def _since(text: str) -> datetime:
+    """``--since``: a duration ago, or an ISO date or time (UTC unless it
+    says otherwise).
+
+    Raises:
+        ValueError: neither (argparse reports it as bad usage).
+    """
+    try:
+        return datetime.now(UTC) - duration(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError("a duration (2h, 7d) or a date (2026-12-01)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _escape(text: str) -> str:
@@ -236,28 +268,61 @@ def _batches(sessions: Iterator[Session[Any, Any]]) -> Iterator[list[Session[Any
         yield batch
 
 
+def _wanted(args: Any) -> Any:
+    """The ``--since`` and ``--label`` filter, or None for none."""
+    since, label = args.since, args.label
+    if since is None and label is None:
+        return None
+    return lambda s: (
+        (since is None or s.last_used_at >= since) and (label is None or label in s.label)
+    )
+
+
 def _ls(target: Target, args: Any, out: Output) -> None:
+    kind = args.format or ("jsonl" if args.json else "table")
+    wanted = _wanted(args)
     if args.user is not None:
-        listing = target.store.get_sessions_for_user(_user_of(target, args.user, args))
-        if args.json:
-            for session in listing:
-                out.json_line(session.to_dict())
-        else:
-            out.table(listing)
+        sessions: Iterator[Session[Any, Any]] = iter(
+            target.store.get_sessions_for_user(_user_of(target, args.user, args))
+        )
+    else:
+        sessions = target.store.iter_sessions()
+    if wanted is not None:
+        sessions = filter(wanted, sessions)
+    if kind == "table" and args.output is None:
+        _table(sessions, args, out)
         return
+    stream: Any = None
+    try:
+        if args.output is not None and kind != "parquet":
+            stream = open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        writer = writer_for(kind if kind != "table" else "csv", stream or out.out, args.output)
+        count = 0
+        try:
+            for batch in _batches(sessions):
+                writer.write(batch)
+                count += len(batch)
+        finally:
+            writer.close()
+    except OSError as err:
+        raise CliError(f"cannot write {args.output}: {err.strerror}", USAGE) from None
+    finally:
+        if stream is not None:
+            stream.close()
+    if args.output is not None:
+        out.note(f"wrote {count:,} session{'s' if count != 1 else ''} to {args.output}")
+
+
+def _table(sessions: Iterator[Session[Any, Any]], args: Any, out: Output) -> None:
     count = 0
     # no progress line: the rows streaming in are the progress (a status
     # line on stderr would be left between them)
-    for batch in _batches(target.store.iter_sessions()):
+    for batch in _batches(sessions):
         count += len(batch)
-        if args.json:
-            for session in batch:
-                out.json_line(session.to_dict())
-        else:
-            out.table(batch)
-    if count == 0 and not args.json:
+        out.table(batch)
+    if count == 0:
         out.line("(no sessions)")
-    elif out.tty and not args.json:
+    elif out.tty:
         out.note(f"{count:,} session{'s' if count != 1 else ''}")
 
 

@@ -599,3 +599,68 @@ def test_the_demo_says_whose_the_rotated_id_is() -> None:
     assert result.returncode == 0, result.stderr
     assert "new id: 'alice'" not in result.stdout
     assert "the new id is alice's" in result.stdout, result.stdout
+
+
+# -- exports -------------------------------------------------------------------------
+
+
+def _export_store(tmp_path: Path) -> tuple[dict[str, str], list[Any]]:
+    from authsessions.sql import SqlSessions, sqlite_engine
+
+    path = tmp_path / "export.db"
+    store: SqlSessions[str, dict[str, Any]] = SqlSessions(sqlite_engine(path))
+    store.create_schema()
+    labels = ['=HYPERLINK("http://evil")', "Firefox\x1b[31m on Linux", "plain", "@SUM(1)"]
+    ids = [store.create_session(user_id=f"u{i}", label=label, meta={"i": i})
+           for i, label in enumerate(labels)]  # fmt: skip
+    store.engine.dispose()
+    return {"AUTHSESSIONS_SQL_URL": f"sqlite:///{path}"}, ids
+
+
+def test_ls_exports_csv_with_formulas_neutralised_and_control_characters_escaped(
+    tmp_path: Path,
+) -> None:
+    import csv as csv_module
+    import io
+
+    env, ids = _export_store(tmp_path)
+    result = cli("ls", "--format", "csv", env=env)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv_module.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 4
+    labels = {row["label"] for row in rows}
+    assert '\'=HYPERLINK("http://evil")' in labels and "'@SUM(1)" in labels
+    assert "Firefox\\x1b[31m on Linux" in labels and "\x1b" not in result.stdout
+    assert {row["key"] for row in rows} == {sid[:32] for sid in ids}
+    assert {json.loads(row["meta"])["i"] for row in rows} == {0, 1, 2, 3}
+
+
+def test_ls_exports_json_lines_and_one_json_array_and_filters(tmp_path: Path) -> None:
+    env, _ = _export_store(tmp_path)
+    array = json.loads(cli("ls", "--format", "json", env=env).stdout)
+    assert len(array) == 4 and array[0].keys() >= {"key", "user_id", "label", "meta"}
+    assert {r["label"] for r in array} >= {"Firefox\x1b[31m on Linux"}, "JSON is exact"
+    lines = cli("ls", "--format", "jsonl", "--label", "Fire", env=env).stdout.splitlines()
+    assert [json.loads(line)["user_id"] for line in lines] == ["u1"]
+    assert cli("ls", "--format", "json", "--since", "2999-01-01", env=env).stdout == "[]\n"
+    recent = cli("ls", "--format", "jsonl", "--since", "1h", env=env).stdout.splitlines()
+    assert len(recent) == 4
+    bad = cli("ls", "--since", "soon", env=env)
+    assert bad.returncode == 2 and "--since" in bad.stderr
+
+
+def test_ls_exports_parquet_to_a_file_with_typed_columns(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    env, ids = _export_store(tmp_path)
+    refused = cli("ls", "--format", "parquet", env=env)
+    assert refused.returncode == 2 and "--output FILE" in refused.stderr
+    target = tmp_path / "sessions.parquet"
+    written = cli("ls", "--format", "parquet", "--output", str(target), env=env)
+    assert written.returncode == 0, written.stderr
+    assert "wrote 4 sessions to" in written.stderr
+    table = pq.read_table(target)
+    assert table.num_rows == 4
+    assert str(table.schema.field("created_at").type) == "timestamp[ms, tz=UTC]"
+    assert set(table.column("key").to_pylist()) == {sid[:32] for sid in ids}
+    assert '=HYPERLINK("http://evil")' in table.column("label").to_pylist(), "exact values"
