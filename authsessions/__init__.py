@@ -23,6 +23,7 @@ from ._errors import (
     SessionBackendError,
     StoredDataError,
 )
+from ._frames import aiter_dataframes, iter_dataframes
 from ._headers import SessionUtils
 from ._ids import SessionId
 from ._policy import SessionPolicy
@@ -68,9 +69,11 @@ __all__ = [
     "SqlSessions",
     "StoredDataError",
     "SystemClock",
+    "aiter_dataframes",
     "embedded_redis",
     "embedded_redis_server",
     "escape_text",
+    "iter_dataframes",
     "make_converter",
 ]
 

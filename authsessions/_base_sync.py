@@ -26,9 +26,12 @@ matching, the decoding of what was found, listings from batches.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar, Generic, TypeVar
+
+import attrs
 
 from ._config import StoreConfig
 from ._errors import ConfigurationError, SessionBackendError, backend_errors
@@ -230,9 +233,23 @@ class StoreBase(Generic[U, M]):
         """See ``authsessions.Sessions.prune``."""
         return self._prune()
 
-    def stats(self) -> SessionStats:
+    def stats(self, *, breakdown: bool = False) -> SessionStats:
         """See ``authsessions.Sessions.stats``."""
-        return self._stats()
+        counts = self._stats()
+        if not breakdown:
+            return counts
+        labels: Counter[str] = Counter()
+        per_user: Counter[Any] = Counter()
+        for batch in self._batches("stats"):
+            for session in batch:
+                labels[session.label] += 1
+                per_user[session.user_id] += 1
+        histogram = Counter(per_user.values())
+        return attrs.evolve(
+            counts,
+            by_label=dict(labels.most_common()),
+            sessions_per_user=dict(sorted(histogram.items())),
+        )
 
     # -- decoding what an operation primitive found -----------------------------
     # The defaults take a StoredRecord; a store whose reads return something

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
 from typing import Any
 
 from ._render import plain
@@ -43,3 +43,56 @@ def to_dataframe(sessions: Sequence[Any], *, flatten_meta: bool = True) -> Any:
         return pd.concat([frame, flat], axis=1)
     frame["meta"] = pd.Series(metas, dtype=object)
     return frame
+
+
+def _chunk_size(chunk_size: object) -> int:
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError("chunk_size must be a positive int")
+    return chunk_size
+
+
+def iter_dataframes(
+    sessions: Iterable[Any], *, chunk_size: int = 10_000, flatten_meta: bool = True
+) -> Iterator[Any]:
+    """DataFrames of at most ``chunk_size`` sessions each, from any iterable
+    of Sessions, typically ``store.iter_sessions()``: memory stays bounded
+    by the chunk, however many sessions the store holds. Aggregate chunk by
+    chunk, or ``pandas.concat(iter_dataframes(...), ignore_index=True)``
+    for one DataFrame of everything.
+
+    Columns as ``SessionList.to_dataframe``; with ``flatten_meta``, a chunk
+    has the meta columns its own sessions have (``concat`` aligns them).
+
+    Raises:
+        ValueError: ``chunk_size`` is not a positive int.
+        ImportError: pandas is not installed.
+    """
+    size = _chunk_size(chunk_size)
+    chunk: list[Any] = []
+    for session in sessions:
+        chunk.append(session)
+        if len(chunk) == size:
+            yield to_dataframe(chunk, flatten_meta=flatten_meta)
+            chunk = []
+    if chunk:
+        yield to_dataframe(chunk, flatten_meta=flatten_meta)
+
+
+async def aiter_dataframes(
+    sessions: AsyncIterable[Any], *, chunk_size: int = 10_000, flatten_meta: bool = True
+) -> AsyncIterator[Any]:
+    """``iter_dataframes`` for an asyncio store's ``iter_sessions()``.
+
+    Raises:
+        ValueError: ``chunk_size`` is not a positive int.
+        ImportError: pandas is not installed.
+    """
+    size = _chunk_size(chunk_size)
+    chunk: list[Any] = []
+    async for session in sessions:
+        chunk.append(session)
+        if len(chunk) == size:
+            yield to_dataframe(chunk, flatten_meta=flatten_meta)
+            chunk = []
+    if chunk:
+        yield to_dataframe(chunk, flatten_meta=flatten_meta)

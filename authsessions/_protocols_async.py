@@ -127,7 +127,10 @@ class AsyncSessions(Protocol[UserId, Meta]):
         returns how many records and entries were removed."""
         ...
 
-    async def stats(self) -> SessionStats:
+    async def stats(self, *, breakdown: bool = False) -> SessionStats:
         """Counts over the whole store: live sessions, users, expired but not
-        yet collected."""
+        yet collected. With ``breakdown``, also live sessions per label and
+        a histogram of sessions per user, counted while streaming through
+        the store (memory grows with distinct labels and users, never with
+        sessions)."""
         ...

@@ -128,7 +128,10 @@ class Sessions(Protocol[UserId, Meta]):
         returns how many records and entries were removed."""
         ...
 
-    def stats(self) -> SessionStats:
+    def stats(self, *, breakdown: bool = False) -> SessionStats:
         """Counts over the whole store: live sessions, users, expired but not
-        yet collected."""
+        yet collected. With ``breakdown``, also live sessions per label and
+        a histogram of sessions per user, counted while streaming through
+        the store (memory grows with distinct labels and users, never with
+        sessions)."""
         ...

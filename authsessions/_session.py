@@ -160,12 +160,19 @@ class SessionStats:
             would remove them, or the backend's own expiry will).
         sessions_per_node: live sessions per cluster node (``host:port``),
             for a Redis Cluster store; None elsewhere.
+        by_label: with ``stats(breakdown=True)``, live sessions per label,
+            most common first; None otherwise.
+        sessions_per_user: with ``stats(breakdown=True)``, a histogram: how
+            many users have 1, 2, ... live sessions (``{1: 930, 2: 61}``);
+            None otherwise.
     """
 
     sessions: int
     users: int
     expired_not_collected: int
     sessions_per_node: dict[str, int] | None = None
+    by_label: dict[str, int] | None = None
+    sessions_per_user: dict[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the counts."""

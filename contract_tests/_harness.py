@@ -107,8 +107,8 @@ class Harness:
     def prune(self) -> Any:
         return self.driver.call("prune")
 
-    def stats(self) -> SessionStats:
-        found: SessionStats = self.driver.call("stats")
+    def stats(self, **breakdown: Any) -> SessionStats:
+        found: SessionStats = self.driver.call("stats", **breakdown)
         return found
 
     def cleanup(self) -> None:

@@ -80,6 +80,7 @@ class StoreInterfaceError(TypeError):
 # keyword arguments added to a method after its release: (method, name, since, what)
 PARAMETERS: tuple[tuple[str, str, str, str], ...] = (
     ("create_session", "absolute_ttl", "0.2", "a session's own, shorter lifetime"),
+    ("stats", "breakdown", "0.2", "counts by label and a histogram of sessions per user"),
 )
 
 

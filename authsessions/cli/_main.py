@@ -20,7 +20,13 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, NoReturn, TextIO
 
-from authsessions import AuthSessionsError, InvalidSessionDataError, Session, SessionBackendError
+from authsessions import (
+    AuthSessionsError,
+    InvalidSessionDataError,
+    Session,
+    SessionBackendError,
+    escape_text,
+)
 from authsessions.kit import is_session_key
 
 from ._errors import INTERRUPTED, USAGE, CliError
@@ -154,6 +160,11 @@ def _parser() -> argparse.ArgumentParser:
     operator("prune", "remove expired sessions and dangling index entries")
     stats = operator("stats", "count live sessions, users and expired-but-not-collected ones")
     stats.add_argument("--json", action="store_true", help="the counts as one JSON object")
+    stats.add_argument(
+        "--breakdown", action="store_true",
+        help="also live sessions per label and how many users have 1, 2, ... sessions "
+        "(streams through the store)",
+    )  # fmt: skip
     operator("migrate", "register Redis user indexes written by authsessions 0.1 (idempotent)")
     check = commands.add_parser("check", help="run the contract suite against a store factory")
     check.add_argument("target", metavar="MODULE:FACTORY",
@@ -375,7 +386,8 @@ def _prune(target: Target, args: Any, out: Output) -> None:
 
 
 def _stats(target: Target, args: Any, out: Output) -> None:
-    counts = target.store.stats().to_dict()
+    found = target.store.stats(breakdown=True) if args.breakdown else target.store.stats()
+    counts = found.to_dict()
     if args.json:
         out.json_line(counts)
         return
@@ -384,8 +396,8 @@ def _stats(target: Target, args: Any, out: Output) -> None:
             continue
         if isinstance(value, dict):
             out.line(f"{name}:")
-            for node, count in value.items():
-                out.line(f"  {node}: {count}")
+            for name_, count in value.items():
+                out.line(f"  {escape_text(str(name_))}: {count}")  # a label is anyone's text
         else:
             out.line(f"{name}: {value}")
 

@@ -56,3 +56,26 @@ class AdminRules(ContractBase):
             assert stats.expired_not_collected in (0, 1), "one session expired"
             store.prune()
             assert store.stats().expired_not_collected == 0
+
+    def test_stats_break_live_sessions_down_by_label_and_sessions_per_user(
+        self, sessions_factory: StoreFactory
+    ) -> None:
+        users, meta = self._many_users(4), self._sample_metas()[0]
+        policy = SessionPolicy(idle_ttl=timedelta(minutes=5))
+        with self.open(sessions_factory, policy=policy) as store:
+            store.create(users[3], meta, label="old")
+            store.clock.advance(timedelta(minutes=4))
+            for label in ("laptop", "phone", "laptop"):
+                store.create(users[0], meta, label=label)
+            store.create(users[1], meta, label="laptop")
+            store.create(users[2], meta, label="tablet")
+            store.clock.advance(timedelta(minutes=2))  # the "old" one expired
+            plain = store.stats()
+            assert plain.by_label is None and plain.sessions_per_user is None, (
+                "stats() without breakdown leaves both None"
+            )
+            stats = store.stats(breakdown=True)
+            assert (stats.sessions, stats.users) == (5, 3)
+            assert stats.by_label == {"laptop": 3, "phone": 1, "tablet": 1}, stats.by_label
+            assert next(iter(stats.by_label)) == "laptop", "most common label first"
+            assert stats.sessions_per_user == {1: 2, 3: 1}, stats.sessions_per_user

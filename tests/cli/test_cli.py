@@ -244,7 +244,11 @@ def test_prune_and_stats(populated: Any) -> None:
     assert "expired_not_collected: 0" in stats.stdout
     as_json = json.loads(cli("stats", "--json", "--redis-url", url, "--prefix", prefix).stdout)
     assert as_json == {"sessions": 3, "users": 2, "expired_not_collected": 0,
-                       "sessions_per_node": None}  # fmt: skip
+                       "sessions_per_node": None, "by_label": None,
+                       "sessions_per_user": None}  # fmt: skip
+    broken_down = cli("stats", "--breakdown", "--redis-url", url, "--prefix", prefix).stdout
+    assert "  laptop: 1\n" in broken_down and "sessions_per_user:\n" in broken_down
+    assert "  2: 1\n" in broken_down and "  1: 1\n" in broken_down, broken_down
 
 
 # -- safety of what the terminal shows -----------------------------------------------

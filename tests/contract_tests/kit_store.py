@@ -59,6 +59,8 @@ BUGS = {
     # found by an outside store author in the second round, caught since the third
     "PagingDropsAnItem": "whole-store paging drops the item arriving at a full page of 100",
     "RotationRestartsLifetime": "rotate_session restarts created_at and the absolute expiry",
+    "LifetimeIgnored": "create_session takes absolute_ttl and ignores it",
+    "BreakdownCountsExpired": "stats(breakdown=True) counts expired sessions' labels",
 }
 PAGE = 100
 
@@ -154,6 +156,8 @@ class KitStore:
     ) -> SessionId:
         codec, policy = self.config.codec, self.config.policy
         lifetime_ms = policy.lifetime_ms(absolute_ttl)
+        if "LifetimeIgnored" in self.bugs:
+            lifetime_ms = policy.absolute_ttl_ms
         try:
             user_json = codec.encode_user_id(user_id)
         except LimitExceededError:
@@ -337,7 +341,27 @@ class KitStore:
                 not self._alive(k, self.records[k], now) for k in self._paged(list(self.records))
             )
 
-    def stats(self) -> SessionStats:
+    def stats(self, *, breakdown: bool = False) -> SessionStats:
+        if breakdown:
+            from collections import Counter
+
+            labels: Counter[str] = Counter()
+            per_user: Counter[Any] = Counter()
+            if "BreakdownCountsExpired" in self.bugs:
+                everyone = [self._session(k, r) for k, r in self.records.items()]
+            else:
+                everyone = list(self.list_sessions())
+            for session in everyone:
+                labels[session.label] += 1
+                per_user[session.user_id] += 1
+            counts = self.stats()
+            return SessionStats(
+                sessions=counts.sessions,
+                users=counts.users,
+                expired_not_collected=counts.expired_not_collected,
+                by_label=dict(labels.most_common()),
+                sessions_per_user=dict(sorted(Counter(per_user.values()).items())),
+            )
         with self.lock:
             now = self.config.now_ms()
             records = [self.records[k] for k in self._paged(list(self.records))]

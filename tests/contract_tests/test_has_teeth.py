@@ -37,6 +37,8 @@ CAUGHT_BY = {
     "StatsCountExpired": "stats_count",
     "PagingDropsAnItem": "every_session_once_across_pages",
     "RotationRestartsLifetime": "keeps_the_sessions_sign_in_time",
+    "LifetimeIgnored": "shorter_lifetime_never_a_longer_one",
+    "BreakdownCountsExpired": "break_live_sessions_down",
 }
 
 # what random operation sequences do not reach on their own, so only the
@@ -45,9 +47,12 @@ CAUGHT_BY = {
 # and its meta type is the implementer's); numeric-looking user ids are drawn,
 # but not reliably within 200 derandomized examples; and the invariant's
 # listings collect expired sessions after every step, so stats never meets
-# an uncollected one; its stores never hold a page of sessions
+# an uncollected one; its stores never hold a page of sessions, and it
+# neither shortens a lifetime nor asks for a breakdown
 NOT_BY_THE_STATE_MACHINE = {
     "PagingDropsAnItem",
+    "LifetimeIgnored",
+    "BreakdownCountsExpired",
     "NumericUserIdsAsInt",
     "StatsCountExpired",
     "LabelLimitOffByOne",

@@ -45,8 +45,8 @@ class Store(KitStore):
 
 COROUTINE_FROM_SYNC = """
 class Store(KitStore):
-    async def stats(self):
-        return KitStore.stats(self)
+    async def stats(self, *, breakdown=False):
+        return KitStore.stats(self, breakdown=breakdown)
 """
 
 # every method a plain function returning an awaitable, as a decorator

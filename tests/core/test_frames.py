@@ -11,7 +11,7 @@ import attrs
 import pandas as pd
 import pytest
 
-from authsessions import InMemorySessions, SessionList
+from authsessions import InMemorySessions, SessionList, SessionPolicy
 
 
 @attrs.frozen
@@ -75,3 +75,32 @@ def test_dataframes_hold_no_secret(flatten: bool) -> None:
     sid = store.create_session(user_id="u", label="l", meta={"k": "v"})
     text = store.list_sessions().to_dataframe(flatten_meta=flatten).to_csv()
     assert sid.partition(".")[2] not in text
+
+
+def test_iter_dataframes_streams_chunks_that_concat_to_the_whole_listing() -> None:
+    import asyncio
+
+    import pandas as pd
+
+    from authsessions import AsyncInMemorySessions, InMemorySessions, aiter_dataframes
+    from authsessions import iter_dataframes as chunks_of
+
+    store = InMemorySessions(policy=SessionPolicy(max_sessions_per_user=None))
+    for i in range(25):
+        store.create_session(user_id=f"u{i % 3}", label=f"d{i}", meta={"i": i})
+    frames = list(chunks_of(store.iter_sessions(), chunk_size=10))
+    assert [len(f) for f in frames] == [10, 10, 5]
+    whole = pd.concat(frames, ignore_index=True).sort_values("key", ignore_index=True)
+    expected = store.list_sessions().to_dataframe().sort_values("key", ignore_index=True)
+    pd.testing.assert_frame_equal(whole, expected)
+    with pytest.raises(ValueError, match="chunk_size"):
+        next(chunks_of([], chunk_size=0))
+
+    astore = AsyncInMemorySessions()
+
+    async def collect() -> list[int]:
+        for i in range(3):
+            await astore.create_session(user_id="u", label=f"d{i}", meta={})
+        return [len(f) async for f in aiter_dataframes(astore.iter_sessions(), chunk_size=2)]
+
+    assert asyncio.run(collect()) == [2, 1]
