@@ -129,11 +129,13 @@ class _Operation:
     def __init__(self, telemetry: _Telemetry, store: Any, operation: str) -> None:
         self.telemetry, self.operation = telemetry, operation
         self.name = f"authsessions.{operation}"
+        # metrics carry the operation and backend (every attribute costs a
+        # hash per record); spans also name the store's class
         self.attributes = {
             "authsessions.backend": str(getattr(store, "backend", type(store).__name__)),
-            "authsessions.store": type(store).__name__,
             "authsessions.operation": operation,
         }
+        self.span_attributes = {**self.attributes, "authsessions.store": type(store).__name__}
         self._measured: dict[tuple[str, str | None], dict[str, str]] = {}
 
     def measured(self, outcome: str, error: str | None = None) -> dict[str, str]:
@@ -150,7 +152,7 @@ class _Operation:
         if not t.traces:
             return t.no_span
         key = _key(self.operation, args)
-        attributes = self.attributes
+        attributes = self.span_attributes
         if key is not None:
             attributes = {**attributes, "authsessions.session.key": key}
         return t.tracer.start_as_current_span(
@@ -314,7 +316,6 @@ def instrument(
     if callable(hook):
         attributes = {
             "authsessions.backend": str(getattr(store, "backend", type(store).__name__)),
-            "authsessions.store": type(store).__name__,
             "authsessions.operation": "create_session",
         }
 
