@@ -27,6 +27,7 @@ from authsessions.kit import (
     dumps,
 )
 
+from ._fast import FastPath
 from ._schema import DEFAULT_TABLE, sessions_table
 from ._statements import BATCH, Statements
 from ._twins import AsyncSerial, create_all_async, shares_one_connection, table_columns_async
@@ -179,6 +180,8 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
         self._timeout = None if operation_timeout is None else operation_timeout.total_seconds()
         _check_pool_wait(engine, self._timeout)
         self._serial = AsyncSerial(shares_one_connection(engine))
+        # sync psycopg engines: single statements skip SQLAlchemy's execution
+        self._fast = FastPath.for_engine(engine)
         record_sockets(engine)
 
     def _repr_fields(self) -> dict[str, Any]:
@@ -337,8 +340,11 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
     async def _one(self, operation: str, statement: Any, params: dict[str, Any]) -> Any:
         """One statement, committed on its own; its result, fetched."""
         started = time.monotonic()
+        fast = None if self._fast is None else self._fast.sql_of(statement)
         async with self._serial:
             with backend_errors("sql", operation):
+                if fast is not None and self._fast is not None:
+                    return self._fast.run(fast, params, self._timeout, started)
                 async with self._autocommit.connect() as conn:
                     with deadline(conn, self._timeout, started):
                         result = await conn.execute(statement, params)

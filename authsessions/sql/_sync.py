@@ -28,6 +28,7 @@ from authsessions.kit import (
     dumps,
 )
 
+from ._fast import FastPath
 from ._schema import DEFAULT_TABLE, sessions_table
 from ._statements import BATCH, Statements
 from ._twins import Serial, create_all, shares_one_connection, table_columns
@@ -180,6 +181,8 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         self._timeout = None if operation_timeout is None else operation_timeout.total_seconds()
         _check_pool_wait(engine, self._timeout)
         self._serial = Serial(shares_one_connection(engine))
+        # sync psycopg engines: single statements skip SQLAlchemy's execution
+        self._fast = FastPath.for_engine(engine)
         record_sockets(engine)
 
     def _repr_fields(self) -> dict[str, Any]:
@@ -338,8 +341,11 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
     def _one(self, operation: str, statement: Any, params: dict[str, Any]) -> Any:
         """One statement, committed on its own; its result, fetched."""
         started = time.monotonic()
+        fast = None if self._fast is None else self._fast.sql_of(statement)
         with self._serial:
             with backend_errors("sql", operation):
+                if fast is not None and self._fast is not None:
+                    return self._fast.run(fast, params, self._timeout, started)
                 with self._autocommit.connect() as conn:
                     with deadline(conn, self._timeout, started):
                         result = conn.execute(statement, params)

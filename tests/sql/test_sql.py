@@ -626,3 +626,47 @@ def test_from_url_bounds_the_pool_wait_and_connecting_by_the_operation_timeout()
     )
     assert custom.engine.pool.timeout() == 1  # type: ignore[attr-defined]
     custom.close()
+
+
+class DriverStatements:
+    """Counts what psycopg itself executes (the fast path bypasses
+    SQLAlchemy's execution, and its events)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import psycopg
+
+        self.sent: list[str] = []
+        original = psycopg.Cursor.execute
+
+        def execute(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+            self.sent.append(str(query).split()[0].upper())
+            return original(cursor, query, *args, **kwargs)
+
+        monkeypatch.setattr(psycopg.Cursor, "execute", execute)
+
+    def during(self, fn: Any) -> list[str]:
+        self.sent.clear()
+        fn()
+        return list(self.sent)
+
+
+@pytest.mark.postgres
+def test_single_statements_skip_sqlalchemy_and_stay_one_statement(
+    postgres_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = sa.create_engine(postgres_server.url, pool_timeout=10)
+    touching = _store(engine)
+    sid = touching.create_session(user_id="u", label="", meta={})
+    executed: list[str] = []
+    event.listen(engine, "engine_connect", lambda conn: executed.append("sqlalchemy"))
+    driver = DriverStatements(monkeypatch)
+    assert driver.during(lambda: touching.get_session(sid)) == ["UPDATE"]
+    assert driver.during(lambda: touching.get_sessions_for_user("u")) == ["WITH"]
+    assert executed == [], "the reads went through SQLAlchemy's execution"
+    with engine.connect() as conn:  # the pooled connection is left as it was found
+        assert conn.get_isolation_level() == "READ COMMITTED"
+        assert conn.execute(sa.text("SELECT 1")).scalar() == 1
+    # a statement watcher (an instrumentation) sees every statement again
+    watched = Statements(engine)
+    assert watched.during(lambda: touching.get_session(sid)) == ["UPDATE"]
+    engine.dispose()
