@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import tempfile
+import time
 import warnings
 from typing import Any, Protocol
 
@@ -210,10 +211,22 @@ def provision_postgres(
         reasons.append(f"docker: {problem}")
         if provider == "docker":
             raise Unavailable("; ".join(reasons))
-    try:
-        return BinaryPostgres()
-    except ImportError:
-        reasons.append("binary: the pgserver wheel is not installed (pip install pgserver)")
-    except Exception as err:
-        reasons.append(f"binary: pgserver did not start ({type(err).__name__}: {err})")
+    failures = []
+    # initdb has been seen to fail once on a fresh machine when two test
+    # workers ran it at the same moment: a fresh directory, a little later,
+    # succeeds; a third failure is real
+    for attempt in range(3):
+        try:
+            return BinaryPostgres()
+        except ImportError:
+            reasons.append("binary: the pgserver wheel is not installed (pip install pgserver)")
+            raise Unavailable("; ".join(reasons)) from None
+        except Exception as err:
+            detail = getattr(err, "stderr", None) or getattr(err, "output", None) or ""
+            if isinstance(detail, bytes):
+                detail = detail.decode("utf-8", "replace")
+            tail = f" [{str(detail).strip()[-300:]}]" if str(detail).strip() else ""
+            failures.append(f"{type(err).__name__}: {err}{tail}")
+            time.sleep(0.5 * (attempt + 1))
+    reasons.append(f"binary: pgserver did not start in 3 tries ({'; '.join(failures)})")
     raise Unavailable("; ".join(reasons))

@@ -139,3 +139,33 @@ def test_a_dedicated_postgres_stops_and_starts_again(postgres_server_factory: An
         one()
     server.start()
     assert one() == 1
+
+
+def test_a_binary_postgres_that_fails_to_start_once_is_tried_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import subprocess
+    import time
+
+    from authsessions.testing import Unavailable, _postgres
+
+    attempts: list[int] = []
+
+    class Flaky:
+        def __init__(self) -> None:
+            attempts.append(1)
+            if len(attempts) == 1:
+                raise subprocess.CalledProcessError(1, ["initdb"], stderr=b"could not create")
+
+    monkeypatch.setattr(_postgres, "BinaryPostgres", Flaky)
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    assert isinstance(_postgres.provision_postgres("binary"), Flaky)
+    assert len(attempts) == 2
+
+    class Broken:
+        def __init__(self) -> None:
+            raise subprocess.CalledProcessError(1, ["initdb"], stderr=b"disk full")
+
+    monkeypatch.setattr(_postgres, "BinaryPostgres", Broken)
+    with pytest.raises(Unavailable, match=r"3 tries .*disk full"):
+        _postgres.provision_postgres("binary")
