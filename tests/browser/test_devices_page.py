@@ -32,21 +32,29 @@ def wait_for(driver: Any, condition: Callable[[], bool], timeout: float = 10) ->
     """Poll `condition` until it holds. A click that submits a form returns
     before the next page loads, so the condition may read rows of the page
     being replaced: such a read is retried, not a failure."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import (
+        JavascriptException,
+        StaleElementReferenceException,
+    )
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda _: condition()
-    )
+    # (a script run while the old document unloads may fail too: retried)
+    ignored = (StaleElementReferenceException, JavascriptException)
+    WebDriverWait(driver, timeout, ignored_exceptions=ignored).until(lambda _: condition())
+
+
+# one script reads every row of one document: element handles taken from a
+# page that a form submission is replacing can fail in Chromium with
+# "Node with given id does not belong to the document", not as stale
+ROWS = """
+return Array.from(document.querySelectorAll("tbody tr")).map(
+    (row) => [row.getAttribute("data-key"), row.cells[row.cells.length - 1].innerText.trim()]);
+"""
 
 
 def devices(driver: Any) -> list[tuple[str, str]]:
     """(key, last cell text) of each row of the devices page."""
-    from selenium.webdriver.common.by import By
-
-    rows = driver.find_elements(By.CSS_SELECTOR, "tbody tr")
-    return [(r.get_attribute("data-key"), r.find_elements(By.TAG_NAME, "td")[-1].text)
-            for r in rows]  # fmt: skip
+    return [(key, text) for key, text in driver.execute_script(ROWS)]
 
 
 def logged_out(driver: Any) -> None:
