@@ -37,7 +37,7 @@ test: lint typecheck pytest
 
 # the inner loop: lint, twins, types, and every test that needs no server,
 # browser or wheel build, in parallel, with the quick contract profile
-QUICK_MARKERS := not slow and not redis and not redis_cluster and not postgres and not browser and not packaging
+QUICK_MARKERS := not slow and not thorough and not redis and not redis_cluster and not postgres and not browser and not packaging
 quick: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

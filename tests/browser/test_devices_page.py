@@ -25,7 +25,13 @@ def log_in(driver: Any, app: Served, user: str = "alice", password: str = "wonde
     driver.find_element(By.NAME, "username").send_keys(user)
     driver.find_element(By.NAME, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait_for(driver, lambda: driver.current_url.endswith("/account/devices"))
+    wait_for(
+        driver,
+        lambda: (
+            driver.current_url.endswith("/account/devices")
+            and driver.execute_script("return document.readyState") == "complete"
+        ),
+    )
 
 
 def wait_for(driver: Any, condition: Callable[[], bool], timeout: float = 10) -> None:

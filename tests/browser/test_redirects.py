@@ -65,5 +65,11 @@ def test_a_login_with_a_tab_smuggled_next_stays_on_the_site(
     driver.find_element(By.NAME, "username").send_keys("alice")
     driver.find_element(By.NAME, "password").send_keys("wonderland")
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait_for(driver, lambda: driver.current_url.endswith("/account/devices"))
+    wait_for(
+        driver,
+        lambda: (
+            driver.current_url.endswith("/account/devices")
+            and driver.execute_script("return document.readyState") == "complete"
+        ),
+    )
     assert driver.current_url.startswith(example.url)

@@ -101,6 +101,7 @@ def test_the_named_rule_catches_the_bug(pytester: pytest.Pytester, name: str) ->
     assert outcomes.get("failed", 0) >= 1, f"{name} passed {CAUGHT_BY[name]}: {outcomes}"
 
 
+@pytest.mark.thorough
 @pytest.mark.parametrize("name", sorted(set(BUGS) - NOT_BY_THE_STATE_MACHINE))
 def test_the_state_machine_catches_the_bug(pytester: pytest.Pytester, name: str) -> None:
     outcomes = _run(pytester, name, "random_operation_sequences")
