@@ -123,6 +123,22 @@ class ParquetWriter:
         self._writer.close()
 
 
+def check_parquet(path: str | None) -> None:
+    """Parquet's usage rules, checked before any store is opened.
+
+    Raises:
+        CliError: no ``--output``, or pyarrow is not installed (usage).
+    """
+    import importlib.util
+
+    if path is None:
+        raise CliError("--format parquet writes a file: add --output FILE", USAGE)
+    if importlib.util.find_spec("pyarrow") is None:
+        raise CliError(
+            "--format parquet needs pyarrow: pip install 'authsessions[parquet]'", USAGE
+        )
+
+
 def writer_for(kind: str, out: IO[str], path: str | None) -> Any:
     """The writer of ``kind``; Parquet to ``path`` only.
 

@@ -30,7 +30,7 @@ from authsessions import (
 from authsessions.kit import is_session_key
 
 from ._errors import INTERRUPTED, USAGE, CliError
-from ._export import FORMATS, writer_for
+from ._export import FORMATS, check_parquet, writer_for
 from ._output import Output
 from ._target import (
     SQL_URL_ENV,
@@ -266,6 +266,8 @@ def _check_usage(args: Any) -> None:
             _key(getattr(args, name), what)
     if getattr(args, "user", None) is not None and not _app_store(args):
         _url_user(args.user, args)
+    if getattr(args, "format", None) == "parquet":
+        check_parquet(args.output)
 
 
 def _batches(sessions: Iterator[Session[Any, Any]]) -> Iterator[list[Session[Any, Any]]]:

@@ -659,6 +659,7 @@ def test_ls_exports_parquet_to_a_file_with_typed_columns(tmp_path: Path) -> None
     env, ids = _export_store(tmp_path)
     refused = cli("ls", "--format", "parquet", env=env)
     assert refused.returncode == 2 and "--output FILE" in refused.stderr
+    assert "using SQL" not in refused.stderr, "a usage error before any store is opened"
     target = tmp_path / "sessions.parquet"
     written = cli("ls", "--format", "parquet", "--output", str(target), env=env)
     assert written.returncode == 0, written.stderr
