@@ -88,13 +88,9 @@ class ParquetWriter:
     """Typed columns, a row group per batch."""
 
     def __init__(self, path: str) -> None:
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise CliError(
-                "--format parquet needs pyarrow: pip install 'authsessions[parquet]'", USAGE
-            ) from None
+        import pyarrow as pa  # present: check_parquet ran first
+        import pyarrow.parquet as pq
+
         self._pa = pa
         when = pa.timestamp("ms", tz="UTC")
         self._schema = pa.schema([
@@ -108,14 +104,15 @@ class ParquetWriter:
         sessions = list(batch)
         if not sessions:
             return
+        plain = [s.to_dict() for s in sessions]  # ids as text, meta unstructured
         columns = {
             "key": [s.key for s in sessions],
-            "user_id": [str(s.to_dict()["user_id"]) for s in sessions],
+            "user_id": [str(p["user_id"]) for p in plain],
             "label": [s.label for s in sessions],
             "created_at": [s.created_at for s in sessions],
             "last_used_at": [s.last_used_at for s in sessions],
             "expires_at": [s.expires_at for s in sessions],
-            "meta": [json.dumps(s.to_dict()["meta"], separators=(",", ":")) for s in sessions],
+            "meta": [json.dumps(p["meta"], separators=(",", ":")) for p in plain],
         }
         self._writer.write_table(self._pa.table(columns, schema=self._schema))
 
@@ -123,8 +120,8 @@ class ParquetWriter:
         self._writer.close()
 
 
-def check_parquet(path: str | None) -> None:
-    """Parquet's usage rules, checked before any store is opened.
+def check_parquet(path: str | None) -> str:
+    """Parquet's usage rules, checked before any store is opened; the path.
 
     Raises:
         CliError: no ``--output``, or pyarrow is not installed (usage).
@@ -137,6 +134,7 @@ def check_parquet(path: str | None) -> None:
         raise CliError(
             "--format parquet needs pyarrow: pip install 'authsessions[parquet]'", USAGE
         )
+    return path
 
 
 def writer_for(kind: str, out: IO[str], path: str | None) -> Any:
@@ -146,7 +144,5 @@ def writer_for(kind: str, out: IO[str], path: str | None) -> Any:
         CliError: Parquet without a file, or without pyarrow (usage).
     """
     if kind == "parquet":
-        if path is None:
-            raise CliError("--format parquet writes a file: add --output FILE", USAGE)
-        return ParquetWriter(path)
+        return ParquetWriter(check_parquet(path))
     return {"csv": CsvWriter, "jsonl": JsonLinesWriter, "json": JsonArrayWriter}[kind](out)

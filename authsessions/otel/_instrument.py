@@ -314,10 +314,8 @@ def instrument(
         setattr(store, operation, _wrap(store, telemetry, operation, getattr(store, operation)))
     hook = getattr(store, "_evicted", None)
     if callable(hook):
-        attributes = {
-            "authsessions.backend": str(getattr(store, "backend", type(store).__name__)),
-            "authsessions.operation": "create_session",
-        }
+        # evictions happen inside create_session: counted with its attributes
+        attributes = _Operation(telemetry, store, "create_session").attributes
 
         def evicted(count: int) -> None:
             hook(count)
