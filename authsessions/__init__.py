@@ -13,6 +13,7 @@ import logging as _logging
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
+from ._client import ClientInfo
 from ._clock import Clock, SystemClock
 from ._converter import make_converter
 from ._errors import (
@@ -22,6 +23,17 @@ from ._errors import (
     LimitExceededError,
     SessionBackendError,
     StoredDataError,
+)
+from ._events import (
+    AsyncHook,
+    Hook,
+    RevokeReason,
+    SessionCreated,
+    SessionEvent,
+    SessionReauthenticated,
+    SessionRevoked,
+    SessionRotated,
+    TheftSuspected,
 )
 from ._frames import aiter_dataframes, iter_dataframes
 from ._headers import SessionUtils
@@ -45,30 +57,40 @@ if _TYPE_CHECKING:
     from .sql import AsyncSqlSessions, SqlSessions
 
 __all__ = [
+    "AsyncHook",
     "AsyncInMemorySessions",
     "AsyncRedisSessions",
     "AsyncSessions",
     "AsyncSqlSessions",
     "AuthSessionsError",
+    "ClientInfo",
     "Clock",
     "ConfigurationError",
     "EmbeddedRedis",
+    "Hook",
     "InMemorySessions",
     "InvalidSessionDataError",
     "LimitExceededError",
     "RedisServerNotFound",
     "RedisSessions",
+    "RevokeReason",
     "Session",
     "SessionBackendError",
+    "SessionCreated",
+    "SessionEvent",
     "SessionId",
     "SessionList",
     "SessionPolicy",
+    "SessionReauthenticated",
+    "SessionRevoked",
+    "SessionRotated",
     "SessionStats",
     "SessionUtils",
     "Sessions",
     "SqlSessions",
     "StoredDataError",
     "SystemClock",
+    "TheftSuspected",
     "aiter_dataframes",
     "embedded_redis",
     "embedded_redis_server",

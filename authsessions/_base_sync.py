@@ -25,6 +25,7 @@ matching, the decoding of what was found, listings from batches.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -33,8 +34,22 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import attrs
 
+from ._client import ClientInfo, from_details, push_previous, rotated_at
+from ._clock import from_ms
 from ._config import StoreConfig
 from ._errors import ConfigurationError, SessionBackendError, backend_errors
+from ._events import (
+    Hook,
+    RevokeReason,
+    SessionCreated,
+    SessionEvent,
+    SessionReauthenticated,
+    SessionRevoked,
+    SessionRotated,
+    TheftSuspected,
+    check_hook,
+    deliver,
+)
 from ._ids import (
     ParsedSessionId,
     SessionId,
@@ -46,7 +61,7 @@ from ._ids import (
 )
 from ._locks import StoreLock
 from ._policy import SessionPolicy
-from ._record import StoredRecord
+from ._record import ReusedSecret, StoredRecord
 from ._session import Session, SessionList, SessionStats
 
 U = TypeVar("U")
@@ -95,6 +110,7 @@ class StoreBase(Generic[U, M]):
             )
         self._config = StoreConfig.build(**options)
         self._lock = StoreLock()
+        self._hooks: list[Hook] = []
 
     def __repr__(self) -> str:
         return self._config.describe(type(self).__name__, **self._repr_fields())
@@ -114,21 +130,90 @@ class StoreBase(Generic[U, M]):
         policy) and its clock."""
         return self._config
 
+    # -- events -----------------------------------------------------------------
+
+    def add_hook(self, hook: Hook) -> Hook:
+        """See ``authsessions.Sessions.add_hook``."""
+        check_hook(hook)
+        self._hooks.append(hook)
+        return hook
+
+    def remove_hook(self, hook: Hook) -> None:
+        """See ``authsessions.Sessions.remove_hook``."""
+        try:
+            self._hooks.remove(hook)
+        except ValueError:
+            raise ValueError("remove_hook: that hook is not registered") from None
+
+    def _emit(self, *events: SessionEvent[U]) -> None:
+        deliver(self._hooks, list(events))
+
+    def _event_user(self, key: str, user_json: str) -> U:
+        return self._config.codec.decode_user_id(key, user_json)
+
+    def _revoked(self, keys: Sequence[str], user_json: str, reason: RevokeReason) -> None:
+        if self._hooks and keys:
+            at = from_ms(self._now())
+            user = self._event_user(keys[0], user_json)
+            self._emit(*(SessionRevoked(key=k, user_id=user, at=at, reason=reason) for k in keys))
+
+    def _reused(self, key: str, reused: ReusedSecret) -> None:
+        """A read met a rotated-away secret: report it (and the revocation)."""
+        if not self._hooks:
+            return
+        at = from_ms(self._now())
+        user = self._event_user(key, reused.user_json)
+        events: list[SessionEvent[U]] = [
+            TheftSuspected(key=key, user_id=user, at=at, revoked=reused.revoked)
+        ]
+        if reused.revoked:
+            events.append(SessionRevoked(key=key, user_id=user, at=at, reason=RevokeReason.THEFT))
+        self._emit(*events)
+
+    def _found(self, parsed: ParsedSessionId, operation: str) -> Any | None:
+        found = self._read(parsed, operation)
+        if type(found) is ReusedSecret:
+            self._reused(parsed.key, found)
+            return None
+        return found
+
     # -- the interface ----------------------------------------------------------
 
     def create_session(
-        self, *, user_id: U, label: str, meta: M, absolute_ttl: timedelta | None = None
+        self,
+        *,
+        user_id: U,
+        label: str,
+        meta: M,
+        absolute_ttl: timedelta | None = None,
+        client: ClientInfo | None = None,
+        remember: bool = True,
     ) -> SessionId:
         """See ``authsessions.Sessions.create_session``."""
         codec = self._config.codec
         user_json = codec.encode_user_id(user_id)
         label = codec.check_label(label)
         meta_json = codec.encode_meta(meta)
-        lifetime_ms = self._config.policy.lifetime_ms(absolute_ttl)
+        details_json = codec.encode_details(client, remember)
+        lifetime_ms = self._config.policy.lifetime_ms(absolute_ttl, remember=remember)
         tag = user_tag(user_json)
         for attempt in range(3):
             parsed = mint_session_id(tag)
-            if self._insert(parsed, user_json, label, meta_json, lifetime_ms):
+            evicted = self._insert(parsed, user_json, label, meta_json, lifetime_ms, details_json)
+            if evicted is not None:
+                self._revoked(evicted, user_json, RevokeReason.EVICTED)
+                if self._hooks:
+                    # the client as stored (the policy may have cut its address)
+                    kept, stored = from_details(parsed.key, json.loads(details_json))
+                    self._emit(
+                        SessionCreated(
+                            key=parsed.key,
+                            user_id=user_id,
+                            at=from_ms(self._now()),
+                            client=stored,
+                            remember=kept,
+                        )
+                    )
                 return parsed.session_id()
             # 64 random bits collided: once in billions of creates, so an
             # operator should hear of it (a broken random source?)
@@ -147,7 +232,7 @@ class StoreBase(Generic[U, M]):
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
-        found = self._read(parsed, "get_user_id_from_session")
+        found = self._found(parsed, "get_user_id_from_session")
         return None if found is None else self._user_id_of(parsed.key, found)
 
     def get_session_meta(self, session_id: SessionId | None) -> M | None:
@@ -155,7 +240,7 @@ class StoreBase(Generic[U, M]):
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
-        found = self._read(parsed, "get_session_meta")
+        found = self._found(parsed, "get_session_meta")
         return None if found is None else self._meta_of(parsed.key, found)
 
     def get_session(self, session_id: SessionId | None) -> Session[U, M] | None:
@@ -163,7 +248,7 @@ class StoreBase(Generic[U, M]):
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
-        found = self._read(parsed, "get_session")
+        found = self._found(parsed, "get_session")
         return None if found is None else self._session_of(parsed.key, found)
 
     def get_session_by_key(self, key: str) -> Session[U, M] | None:
@@ -183,19 +268,43 @@ class StoreBase(Generic[U, M]):
 
     def rotate_session(self, session_id: SessionId) -> SessionId | None:
         """See ``authsessions.Sessions.rotate_session``."""
+        return self._new_secret(session_id, reauthenticate=False)
+
+    def reauthenticate(self, session_id: SessionId) -> SessionId | None:
+        """See ``authsessions.Sessions.reauthenticate``."""
+        return self._new_secret(session_id, reauthenticate=True)
+
+    def _new_secret(self, session_id: SessionId, *, reauthenticate: bool) -> SessionId | None:
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
         rotated = parsed.rotated()
-        return rotated.session_id() if self._rotate(parsed, rotated) else None
+        user_json = self._rotate(parsed, rotated, reauthenticate)
+        if user_json is None:
+            return None
+        if self._hooks:
+            kind = SessionReauthenticated if reauthenticate else SessionRotated
+            user = self._event_user(parsed.key, user_json)
+            self._emit(kind(key=parsed.key, user_id=user, at=from_ms(self._now())))
+        return rotated.session_id()
 
     def destroy_session(self, session: SessionId | Session[U, M]) -> bool:
         """See ``authsessions.Sessions.destroy_session``."""
         if isinstance(session, Session):
             # a listed Session revokes by its key alone
-            return is_session_key(session.key) and self._destroy(session.key, None)
-        parsed = parse_session_id(session)
-        return parsed is not None and self._destroy(parsed.key, parsed)
+            if not is_session_key(session.key):
+                return False
+            key, parsed, reason = session.key, None, RevokeReason.REVOKED
+        else:
+            parsed = parse_session_id(session)
+            if parsed is None:
+                return False
+            key, reason = parsed.key, RevokeReason.LOGOUT
+        user_json = self._destroy(key, parsed)
+        if user_json is None:
+            return False
+        self._revoked([key], user_json, reason)
+        return True
 
     def destroy_sessions_for_user(
         self, user_id: U, *, keep: SessionId | Session[U, M] | None = None
@@ -209,7 +318,9 @@ class StoreBase(Generic[U, M]):
         else:
             keep_id = parse_session_id(keep)
             keep_key = None if keep_id is None else keep_id.key
-        return self._destroy_user(user_json, user_tag(user_json), keep_key, keep_id)
+        keys = self._destroy_user(user_json, user_tag(user_json), keep_key, keep_id)
+        self._revoked(keys, user_json, RevokeReason.EVERYWHERE)
+        return len(keys)
 
     def get_sessions_for_user(self, user_id: U) -> SessionList[U, M]:
         """See ``authsessions.Sessions.get_sessions_for_user``."""
@@ -270,6 +381,8 @@ class StoreBase(Generic[U, M]):
             created_ms=found.created_ms,
             last_used_ms=found.last_used_ms,
             expires_ms=self._config.policy.expires_ms(found.absolute_ms, found.last_used_ms),
+            authenticated_ms=found.authenticated_ms,
+            details_json=found.details_json,
         )
 
     # -- record primitives: implement these, or the operations below ------------
@@ -339,13 +452,26 @@ class StoreBase(Generic[U, M]):
 
     def _read(self, parsed: ParsedSessionId, operation: str) -> Any | None:
         """Validate a presented id and touch its session (at most once per
-        ``touch_interval``, never past its expiry); what was found, or None."""
+        ``touch_interval``, never past its expiry); what was found, or None.
+
+        A secret rotated away from a live session longer than the policy's
+        ``reuse_grace`` ago (``policy.reused(rotated_at(previous, hash),
+        now)``) is a reuse: return ``ReusedSecret``, having removed the
+        session if the policy's ``revoke_on_reuse`` says so."""
         with backend_errors(self.backend, operation):
             with self._atomic():
                 now = self._now()
                 record = self._live(parsed.key, now)
-                if record is None or not secret_matches(record.secret_hash, parsed):
+                if record is None:
                     return None
+                if not secret_matches(record.secret_hash, parsed):
+                    policy = self._config.policy
+                    rotated = rotated_at(record.previous, parsed.secret_hash_hex())
+                    if not policy.reused(rotated, now):
+                        return None
+                    if policy.revoke_on_reuse:
+                        self._delete([parsed.key])
+                    return ReusedSecret(record.user_json, policy.revoke_on_reuse)
                 if self._config.policy.touches(now, record.last_used_ms):
                     record = record._replace(last_used_ms=now)
                     self._store(record)
@@ -364,23 +490,25 @@ class StoreBase(Generic[U, M]):
         label: str,
         meta_json: str,
         lifetime_ms: int,
-    ) -> bool:
+        details_json: str,
+    ) -> Sequence[str] | None:
         """Store a new session whose absolute expiry is ``lifetime_ms``
         after its creation (``policy.absolute_ms(now, lifetime_ms)``), first
         evicting the user's least recently used live sessions beyond the
-        cap; False (nothing stored) if the key is taken."""
+        cap; the keys evicted, or None (nothing stored) if the key is taken."""
         policy = self._config.policy
         with backend_errors(self.backend, "create_session"):
             with self._atomic():
                 if self._load(parsed.key) is not None:
-                    return False
+                    return None
                 now = self._now()
                 live = self._live_of_user(user_json, now)
                 cap = policy.max_sessions_per_user
+                evicted: list[str] = []
                 if cap is not None and len(live) >= cap:
                     live.sort(key=lambda r: r.last_used_ms)
-                    self._delete([r.key for r in live[: len(live) - cap + 1]])
-                    self._evicted(len(live) - cap + 1)
+                    evicted = [r.key for r in live[: len(live) - cap + 1]]
+                    self._delete(evicted)
                 self._store(
                     StoredRecord(
                         parsed.key,
@@ -391,50 +519,73 @@ class StoreBase(Generic[U, M]):
                         now,
                         now,
                         policy.absolute_ms(now, lifetime_ms),
+                        now,
+                        details_json,
+                        "",
                     )
                 )
-                return True
+                return evicted
 
-    def _evicted(self, count: int) -> None:
-        """Called by a create that evicted ``count`` live sessions at the
-        per-user cap (a store overriding ``_insert`` calls it too). Does
-        nothing; ``authsessions.otel`` counts them."""
-
-    def _changed(self, parsed: ParsedSessionId, operation: str, **change: Any) -> bool:
+    def _changed(
+        self, parsed: ParsedSessionId, operation: str, change: Any
+    ) -> StoredRecord | None:
+        """Replace a live record by ``change(record, now)``; the old record,
+        or None if it is not live."""
         with backend_errors(self.backend, operation):
             with self._atomic():
-                record = self._live(parsed.key, self._now())
+                now = self._now()
+                record = self._live(parsed.key, now)
                 if record is None or not secret_matches(record.secret_hash, parsed):
-                    return False
-                self._store(record._replace(**change))
-                return True
+                    return None
+                self._store(change(record, now))
+                return record
 
     def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
         """Replace a live session's meta; False if it is not live."""
-        return self._changed(parsed, "set_session_meta", meta_json=meta_json)
+        changed = self._changed(
+            parsed, "set_session_meta", lambda r, _: r._replace(meta_json=meta_json)
+        )
+        return changed is not None
 
-    def _rotate(self, parsed: ParsedSessionId, rotated: ParsedSessionId) -> bool:
-        """Give a live session ``rotated``'s secret; False if it is not live."""
-        return self._changed(parsed, "rotate_session", secret_hash=rotated.secret_hash())
+    def _rotate(
+        self, parsed: ParsedSessionId, rotated: ParsedSessionId, reauthenticate: bool
+    ) -> str | None:
+        """Give a live session ``rotated``'s secret, keeping the old one's
+        hash in ``previous`` (``push_previous``); with ``reauthenticate``,
+        also make now its ``authenticated_ms``. The session's user JSON, or
+        None if it is not live."""
 
-    def _destroy(self, key: str, parsed: ParsedSessionId | None) -> bool:
+        def change(record: StoredRecord, now: int) -> StoredRecord:
+            return record._replace(
+                secret_hash=rotated.secret_hash(),
+                previous=push_previous(record.previous, parsed.secret_hash_hex(), now),
+                authenticated_ms=now if reauthenticate else record.authenticated_ms,
+            )
+
+        operation = "reauthenticate" if reauthenticate else "rotate_session"
+        changed = self._changed(parsed, operation, change)
+        return None if changed is None else changed.user_json
+
+    def _destroy(self, key: str, parsed: ParsedSessionId | None) -> str | None:
         """Remove the live session under ``key`` (whose secret must match
-        ``parsed`` unless it is None); True if one was removed."""
+        ``parsed`` unless it is None); its user JSON, or None if none was
+        removed."""
         with backend_errors(self.backend, "destroy_session"):
             with self._atomic():
                 record = self._live(key, self._now())
                 if record is None:
-                    return False
+                    return None
                 if parsed is not None and not secret_matches(record.secret_hash, parsed):
-                    return False
+                    return None
                 self._delete([key])
-                return True
+                return record.user_json
 
     def _destroy_user(
         self, user_json: str, tag: str, keep_key: str | None, keep_id: ParsedSessionId | None
-    ) -> int:
+    ) -> Sequence[str]:
         """Remove the user's live sessions but the kept one (by key alone
-        when ``keep_id`` is None, else only if its secret matches); how many."""
+        when ``keep_id`` is None, else only if its secret matches); the keys
+        removed."""
         with backend_errors(self.backend, "destroy_sessions_for_user"):
             with self._atomic():
                 doomed = [
@@ -444,7 +595,7 @@ class StoreBase(Generic[U, M]):
                     or (keep_id is not None and not secret_matches(record.secret_hash, keep_id))
                 ]
                 self._delete(doomed)
-                return len(doomed)
+                return doomed
 
     def _list_user(self, user_json: str, tag: str) -> SessionList[U, M]:
         """The user's live sessions, most recently used first."""

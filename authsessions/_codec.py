@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 import cattrs
 
+from ._client import ClientInfo, details_dict, from_details
 from ._clock import from_ms
 from ._errors import InvalidSessionDataError, LimitExceededError, StoredDataError
 from ._policy import SessionPolicy
@@ -151,6 +152,24 @@ class Codec(Generic[U, M]):
             raise LimitExceededError("meta", limit=limit, actual=len(text), unit="bytes")
         return text
 
+    def encode_details(self, client: ClientInfo | None, remember: bool) -> str:
+        """Canonical JSON of a new session's details: its remember flag and
+        as much of its client as the policy's ``client_details`` keeps.
+
+        Raises:
+            InvalidSessionDataError: ``client`` is not a ClientInfo or None,
+                or ``remember`` not a bool.
+        """
+        if client is not None and not isinstance(client, ClientInfo):
+            raise InvalidSessionDataError(
+                "client", "must be an authsessions.ClientInfo or None", expected_type="ClientInfo"
+            )
+        if type(remember) is not bool:
+            raise InvalidSessionDataError("remember", "must be a bool", expected_type="bool")
+        if client is None and remember:
+            return "{}"
+        return dumps(details_dict(client, remember, self.policy.client_details))
+
     def check_label(self, label: object) -> str:
         """Return the label if it is a str within the policy's length.
 
@@ -215,8 +234,11 @@ class Codec(Generic[U, M]):
         last_used_ms: int,
         expires_ms: int | None = None,
         absolute_ms: int | None = None,
+        authenticated_ms: int | None = None,
+        details_json: str = "{}",
     ) -> Session[U, M]:
-        """The public record from stored parts (user id and meta as JSON).
+        """The public record from stored parts (user id, meta and details
+        as JSON; ``authenticated_ms`` None means ``created_ms``).
 
         Give the stored ``absolute_ms`` (the convention of ``sessions``:
         expiry then comes from the policy, as every store must compute it),
@@ -233,10 +255,20 @@ class Codec(Generic[U, M]):
         if expires_ms is None:  # pragma: no cover - excluded above; for the type checker
             raise TypeError("Codec.session takes exactly one of expires_ms and absolute_ms")
         try:
-            user, meta = json.loads(f"[{user_json},{meta_json}]")
+            user, meta, details = json.loads(f"[{user_json},{meta_json},{details_json or '{}'}]")
         except ValueError as err:
             raise StoredDataError(key, "record", "an authsessions record") from err
-        return self.build(key, user, label, meta, created_ms, last_used_ms, expires_ms)
+        return self.build(
+            key,
+            user,
+            label,
+            meta,
+            created_ms,
+            last_used_ms,
+            expires_ms,
+            authenticated_ms=authenticated_ms,
+            details=details,
+        )
 
     def build(
         self,
@@ -247,14 +279,22 @@ class Codec(Generic[U, M]):
         created_ms: int,
         last_used_ms: int,
         expires_ms: int,
+        *,
+        authenticated_ms: int | None = None,
+        details: Any = None,
     ) -> Session[U, M]:
-        """A Session from JSON-decoded parts (what ``json.loads`` gave).
+        """A Session from JSON-decoded parts (what ``json.loads`` gave;
+        ``details`` None or ``{}`` for a record without them,
+        ``authenticated_ms`` None for its creation time).
 
         Raises:
             StoredDataError: a part no longer fits its declared type.
         """
         if type(label) is not str:
             raise StoredDataError(key, "label", "str")
+        if authenticated_ms is not None and type(authenticated_ms) is not int:
+            raise StoredDataError(key, "authenticated_ms", "int")
+        remember, client = from_details(key, details)
         return Session(
             key=key,
             user_id=self._structure(key, "user_id", user, self.user_id_type),
@@ -263,6 +303,9 @@ class Codec(Generic[U, M]):
             created_at=from_ms(created_ms),
             last_used_at=from_ms(last_used_ms),
             expires_at=from_ms(expires_ms),
+            authenticated_at=from_ms(created_ms if authenticated_ms is None else authenticated_ms),
+            remember=remember,
+            client=client,
         )
 
     def sessions(
@@ -272,9 +315,11 @@ class Codec(Generic[U, M]):
         listings, several times faster than ``build`` per session.
 
         Each row is ``[key, absolute_ms, created_ms, last_used_ms, user,
-        label, meta]`` (``key`` after ``key_prefix``), which a store can have
-        its backend assemble as one JSON document and decode in one
-        ``json.loads``. Expiry comes from the policy.
+        label, meta, authenticated_ms, details]`` (``key`` after
+        ``key_prefix``; the last two may be left off, or null, for records
+        without them), which a store can have its backend assemble as one
+        JSON document and decode in one ``json.loads``. Expiry comes from
+        the policy.
 
         Raises:
             StoredDataError: a row no longer fits the declared types.
@@ -285,11 +330,22 @@ class Codec(Generic[U, M]):
         plain_user, plain_meta = self._plain["user_id"], self._plain["meta"]
         user: Any
         meta: Any
-        for key, absolute, created, last, user, label, meta in rows:
+        for row in rows:
+            if len(row) == 9:
+                key, absolute, created, last, user, label, meta, auth, details = row
+            else:
+                key, absolute, created, last, user, label, meta = row
+                auth, details = None, None
             if not (type(absolute) is type(created) is type(last) is int):
                 raise StoredDataError(key_prefix + str(key), "record", "an authsessions record")
             expires = expires_ms(absolute, last)
-            if type(user) is plain_user and type(meta) is plain_meta and type(label) is str:
+            if (
+                type(user) is plain_user
+                and type(meta) is plain_meta
+                and type(label) is str
+                and not details
+                and (auth is None or type(auth) is int)
+            ):
                 # the common case inlined: a Session from exact JSON values
                 append(
                     assemble(
@@ -300,8 +356,23 @@ class Codec(Generic[U, M]):
                         from_ms(created),
                         from_ms(last),
                         from_ms(expires),
+                        from_ms(created if auth is None else auth),
+                        True,
+                        None,
                     )
                 )
             else:
-                append(self.build(key_prefix + key, user, label, meta, created, last, expires))
+                append(
+                    self.build(
+                        key_prefix + key,
+                        user,
+                        label,
+                        meta,
+                        created,
+                        last,
+                        expires,
+                        authenticated_ms=auth,
+                        details=details,
+                    )
+                )
         return out

@@ -7,7 +7,10 @@ from typing import Any
 
 from ._render import plain
 
-COLUMNS = ("key", "user_id", "label", "created_at", "last_used_at", "expires_at")
+COLUMNS = (
+    "key", "user_id", "label", "created_at", "last_used_at", "expires_at", "authenticated_at",
+    "remember", "ip", "user_agent", "location",
+)  # fmt: skip
 
 
 def to_dataframe(sessions: Sequence[Any], *, flatten_meta: bool = True) -> Any:
@@ -23,6 +26,10 @@ def to_dataframe(sessions: Sequence[Any], *, flatten_meta: bool = True) -> Any:
             "SessionList.to_dataframe needs pandas: pip install 'authsessions[pandas]'"
         ) from err
 
+    def client(session: Any, field: str) -> str | None:
+        value = None if session.client is None else getattr(session.client, field)
+        return None if value is None else str(value)
+
     def times(name: str) -> Any:
         return pd.to_datetime([getattr(s, name) for s in sessions], utc=True)
 
@@ -34,6 +41,11 @@ def to_dataframe(sessions: Sequence[Any], *, flatten_meta: bool = True) -> Any:
             "created_at": times("created_at"),
             "last_used_at": times("last_used_at"),
             "expires_at": times("expires_at"),
+            "authenticated_at": times("authenticated_at"),
+            "remember": pd.array([s.remember for s in sessions], dtype="boolean"),
+            "ip": pd.array([client(s, "ip") for s in sessions], dtype="string"),
+            "user_agent": pd.array([client(s, "user_agent") for s in sessions], dtype="string"),
+            "location": pd.array([client(s, "location") for s in sessions], dtype="string"),
         },
         columns=list(COLUMNS),
     )

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import attrs
 
+from ._client import ClientDetails
 from ._errors import ConfigurationError, InvalidSessionDataError
 
 MAX_DURATION = timedelta(days=36_500)
@@ -57,11 +58,21 @@ class SessionPolicy:
             whose cookie ends when the browser closes): the server-side
             session must not outlive it by much. Default 12 hours; capped
             at ``absolute_ttl``.
+        client_details: what a session keeps of the client it signed in
+            from (``create_session(client=...)``): ``"full"`` (default:
+            address, user agent, location), ``"truncated"`` (the address
+            cut to its /24 or /48 network) or ``"none"`` (nothing).
+        reuse_grace: a secret rotated away this recently may still arrive
+            from requests that were in flight; presented later, it is a
+            stolen session (``TheftSuspected``). Default 30 seconds.
+        revoke_on_reuse: revoke a session whose rotated-away secret is
+            presented again (default True); False only reports it.
 
     Raises:
         ConfigurationError: on construction, for a non-timedelta, negative or
             sub-millisecond duration, a duration over ``MAX_DURATION``, a
-            touch_interval not shorter than idle_ttl, or a non-positive limit.
+            touch_interval not shorter than idle_ttl, a non-positive
+            limit, or an unknown ``client_details``.
     """
 
     absolute_ttl: timedelta = timedelta(days=30)
@@ -72,10 +83,14 @@ class SessionPolicy:
     max_meta_bytes: int = 8192
     max_user_id_bytes: int = 256
     browser_session_ttl: timedelta = timedelta(hours=12)
+    client_details: ClientDetails = "full"
+    reuse_grace: timedelta = timedelta(seconds=30)
+    revoke_on_reuse: bool = True
     # the durations in ms, computed once: every read needs them
     absolute_ttl_ms: int = attrs.field(init=False, repr=False, eq=False)
     idle_ttl_ms: int = attrs.field(init=False, repr=False, eq=False)
     touch_interval_ms: int = attrs.field(init=False, repr=False, eq=False)
+    reuse_grace_ms: int = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         _duration("absolute_ttl", self.absolute_ttl, allow_zero=False)
@@ -98,22 +113,32 @@ class SessionPolicy:
             self, "idle_ttl_ms", 0 if self.idle_ttl is None else self.idle_ttl // ms
         )
         object.__setattr__(self, "touch_interval_ms", self.touch_interval // ms)
+        _duration("reuse_grace", self.reuse_grace, allow_zero=True)
+        object.__setattr__(self, "reuse_grace_ms", self.reuse_grace // ms)
+        if self.client_details not in ("full", "truncated", "none"):
+            raise ConfigurationError("client_details", "must be 'full', 'truncated' or 'none'")
+        if not isinstance(self.revoke_on_reuse, bool):
+            raise ConfigurationError("revoke_on_reuse", "must be a bool")
 
     def absolute_ms(self, created_ms: int, lifetime_ms: int | None = None) -> int:
         """The absolute expiry of a session created at ``created_ms``, with
         the policy's lifetime or a shorter one (:meth:`lifetime_ms`)."""
         return created_ms + (self.absolute_ttl_ms if lifetime_ms is None else lifetime_ms)
 
-    def lifetime_ms(self, requested: timedelta | None) -> int:
+    def lifetime_ms(self, requested: timedelta | None, *, remember: bool = True) -> int:
         """The absolute lifetime, in ms, of a session created with
         ``absolute_ttl=requested``: the policy's when None, else
-        ``requested``, which may be shorter but never longer.
+        ``requested``, which may be shorter but never longer; with
+        ``remember=False``, at most ``browser_session_lifetime``.
 
         Raises:
             InvalidSessionDataError: ``requested`` is not a positive
                 timedelta of whole milliseconds, or is longer than
                 ``absolute_ttl``.
         """
+        if not remember:
+            cap = self.browser_session_lifetime // timedelta(milliseconds=1)
+            return min(cap, self.lifetime_ms(requested))
         if requested is None:
             return self.absolute_ttl_ms
         if (
@@ -147,6 +172,12 @@ class SessionPolicy:
         if idle and last_used_ms + idle < absolute_ms:
             return last_used_ms + idle
         return absolute_ms
+
+    def reused(self, rotated_ms: int | None, now_ms: int) -> bool:
+        """Whether presenting a secret rotated away at ``rotated_ms`` (None:
+        it is not one of the session's previous secrets) is a reuse: later
+        than ``reuse_grace`` after the rotation."""
+        return rotated_ms is not None and now_ms - rotated_ms >= self.reuse_grace_ms
 
     def touches(self, now_ms: int, last_used_ms: int) -> bool:
         """Whether a successful read at ``now_ms`` records the use: time moved

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Protocol, TypeVar
 
+from ._client import ClientInfo
+from ._events import Hook
 from ._ids import SessionId
 from ._session import Session, SessionList, SessionStats
 
@@ -35,6 +37,8 @@ class Sessions(Protocol[UserId, Meta]):
         label: str,
         meta: Meta,
         absolute_ttl: timedelta | None = None,
+        client: ClientInfo | None = None,
+        remember: bool = True,
     ) -> SessionId:
         """Create a session and return its SessionId (the only time the secret
         is available). When the user already has ``max_sessions_per_user``
@@ -42,19 +46,31 @@ class Sessions(Protocol[UserId, Meta]):
         never count).
 
         ``absolute_ttl`` gives this session a shorter absolute lifetime than
-        the policy's (a login without "remember me"); None: the policy's.
+        the policy's; None: the policy's. ``remember=False`` marks a
+        browser-session login (``Session.remember``) and caps its lifetime
+        at the policy's ``browser_session_ttl``. ``client`` records where it
+        signed in from (``Session.client``), as much as the policy's
+        ``client_details`` keeps. Sends ``SessionCreated`` (after a
+        ``SessionRevoked`` per session evicted).
 
         Raises:
-            InvalidSessionDataError: bad user id, label or meta, or an
-                ``absolute_ttl`` that is not positive or is longer than the
-                policy's; nothing stored.
+            InvalidSessionDataError: bad user id, label or meta, a
+                ``client`` that is not a ClientInfo, a ``remember`` that is
+                not a bool, or an ``absolute_ttl`` that is not positive or
+                is longer than the policy's; nothing stored.
             LimitExceededError: user id, label or meta too large; nothing stored.
         """
         ...
 
     def get_user_id_from_session(self, session_id: SessionId | None) -> UserId | None:
         """The owner of a live session; None for None, malformed, unknown,
-        expired, destroyed or rotated-away ids."""
+        expired, destroyed or rotated-away ids.
+
+        A secret rotated away from a live session more than the policy's
+        ``reuse_grace`` ago is a stolen session: the read sends
+        ``TheftSuspected`` and, if the policy's ``revoke_on_reuse`` (the
+        default), revokes the session (``SessionRevoked``, reason THEFT).
+        The same holds for ``get_session_meta`` and ``get_session``."""
         ...
 
     def get_session_meta(self, session_id: SessionId | None) -> Meta | None:
@@ -82,13 +98,22 @@ class Sessions(Protocol[UserId, Meta]):
 
     def rotate_session(self, session_id: SessionId) -> SessionId | None:
         """Give a live session a new secret (same key); the old SessionId stops
-        working at once. Returns None if the session is not live. Does not
-        touch."""
+        working at once (presented again after ``reuse_grace``, it is a
+        stolen session). Returns None if the session is not live. Does not
+        touch. Sends ``SessionRotated``."""
+        ...
+
+    def reauthenticate(self, session_id: SessionId) -> SessionId | None:
+        """Record a fresh sign-in on a live session: ``authenticated_at``
+        becomes now, and the secret rotates as with ``rotate_session``.
+        Returns the new SessionId, or None if the session is not live.
+        Does not touch. Sends ``SessionReauthenticated``."""
         ...
 
     def destroy_session(self, session: SessionId | Session[UserId, Meta]) -> bool:
         """Destroy by SessionId (logout) or by a Session from a listing
-        (revoke a device). Idempotent; True if a live session was destroyed."""
+        (revoke a device). Idempotent; True if a live session was destroyed
+        (then sends ``SessionRevoked``, reason LOGOUT or REVOKED)."""
         ...
 
     def destroy_sessions_for_user(
@@ -97,7 +122,8 @@ class Sessions(Protocol[UserId, Meta]):
         """Log a user out everywhere, except ``keep``: a SessionId (kept if it
         is one of the user's live sessions and its secret matches) or a
         Session from a listing (kept by its key). Returns how many live
-        sessions were destroyed.
+        sessions were destroyed (each sends ``SessionRevoked``, reason
+        EVERYWHERE).
 
         Raises:
             InvalidSessionDataError: user_id of the wrong type.
@@ -134,4 +160,25 @@ class Sessions(Protocol[UserId, Meta]):
         a histogram of sessions per user, counted while streaming through
         the store (memory grows with distinct labels and users, never with
         sessions)."""
+        ...
+
+    def add_hook(self, hook: Hook) -> Hook:
+        """Register ``hook`` (a function or, on an asyncio store, a
+        coroutine function) to receive every ``SessionEvent`` this store
+        sends, after the change is durable, in registration order. A hook
+        that raises is logged (``authsessions.store``) and never undoes
+        the change nor reaches the caller. Returns ``hook`` (so it can be a
+        decorator).
+
+        Raises:
+            TypeError: ``hook`` is not callable.
+        """
+        ...
+
+    def remove_hook(self, hook: Hook) -> None:
+        """Stop sending events to ``hook``.
+
+        Raises:
+            ValueError: it is not registered.
+        """
         ...

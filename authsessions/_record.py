@@ -19,6 +19,16 @@ class StoredRecord(NamedTuple):
         last_used_ms: last use, ms since the epoch.
         absolute_ms: the absolute expiry, ms since the epoch (the idle expiry
             follows from ``last_used_ms`` and the policy).
+        authenticated_ms: the last sign-in (creation or ``reauthenticate``),
+            ms since the epoch; None means ``created_ms`` (a record written
+            before this field existed).
+        details_json: remember flag and client, as canonical JSON
+            (``Codec.encode_details``); ``"{}"``: remembered, no client.
+        previous: the hashes of secrets rotated away and when
+            (``push_previous``); ``""``: none.
+
+    Persist every field as it is (str, int, bytes or None): the base reads
+    and writes them, a store never interprets them.
     """
 
     key: str
@@ -29,6 +39,9 @@ class StoredRecord(NamedTuple):
     created_ms: int
     last_used_ms: int
     absolute_ms: int
+    authenticated_ms: int | None = None
+    details_json: str = "{}"
+    previous: str = ""
 
     def __repr__(self) -> str:
         # a record is safe to show: it holds the secret's hash, shown as such
@@ -36,3 +49,18 @@ class StoredRecord(NamedTuple):
             f"StoredRecord(key={self.key!r}, user_json={self.user_json!r}, "
             f"label={self.label!r}, last_used_ms={self.last_used_ms})"
         )
+
+
+class ReusedSecret(NamedTuple):
+    """What a store's ``_read`` returns when the presented secret is one
+    rotated away from a live session longer than ``reuse_grace`` ago (a
+    stolen session): the base reports it and the read returns None.
+
+    Attributes:
+        user_json: the session's user id JSON.
+        revoked: whether the store removed the session (the policy's
+            ``revoke_on_reuse``).
+    """
+
+    user_json: str
+    revoked: bool

@@ -28,7 +28,11 @@ MAX_ROWS = 20
 
 LABEL_WIDTH = 40
 META_WIDTH = 40
-COLUMNS = ("key", "user", "label", "created", "last used", "expires", "meta")
+FROM_WIDTH = 32
+COLUMNS = (
+    "key", "user", "label", "from", "created", "signed in", "last used", "expires", "meta",
+)  # fmt: skip
+_TIMES = slice(4, 8)  # the columns shown in UTC
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 # bidi embeddings, overrides and isolates, and the marks: they reorder text
@@ -128,13 +132,27 @@ def when(moment: datetime) -> str:
     return moment.strftime(TIME_FORMAT)
 
 
+def client_text(client: Any) -> str:
+    """Where a session signed in from: its location and address, either,
+    or "" (the user agent is the label's business)."""
+    if client is None:
+        return ""
+    ip = "" if client.ip is None else str(client.ip)
+    place = escape_text(client.location or "")
+    if place and ip:
+        return f"{place} ({ip})"
+    return place or ip
+
+
 def cells(session: Any) -> list[str]:
     """The cells of one session, in ``COLUMNS`` order, escaped, unclipped."""
     return [
         session.key,
         user_text(session.user_id),
         escape_text(session.label),
+        client_text(session.client),
         when(session.created_at),
+        when(session.authenticated_at),
         when(session.last_used_at),
         when(session.expires_at),
         meta_text(session.meta),
@@ -142,10 +160,11 @@ def cells(session: Any) -> list[str]:
 
 
 def row_cells(session: Any) -> list[str]:
-    """Cells for a table row: label and meta clipped, ids whole."""
+    """Cells for a table row: label, origin and meta clipped, ids whole."""
     row = cells(session)
     row[2] = clip(row[2], LABEL_WIDTH)
-    row[6] = clip(row[6], META_WIDTH)
+    row[3] = clip(row[3], FROM_WIDTH)
+    row[8] = clip(row[8], META_WIDTH)
     return row
 
 
@@ -155,7 +174,7 @@ def table_rows(
     """The headers and rows of a session table (times in UTC); with
     ``current_key``, a first column marks that session ``*``."""
     headers = list(COLUMNS)
-    headers[3:6] = [f"{h} (UTC)" for h in headers[3:6]]
+    headers[_TIMES] = [f"{h} (UTC)" for h in headers[_TIMES]]
     rows = [row_cells(s) for s in sessions]
     if current_key is not None:
         headers = ["this", *headers]
@@ -190,8 +209,11 @@ def grid(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def session_text(session: Any) -> str:
-    """One session as ``field: value`` lines."""
-    pairs = zip(COLUMNS, cells(session), strict=True)
+    """One session as ``field: value`` lines (the whole user agent too)."""
+    pairs = list(zip(COLUMNS, cells(session), strict=True))
+    agent = None if session.client is None else session.client.user_agent
+    pairs.insert(4, ("user agent", escape_text(agent or "")))
+    pairs.insert(5, ("remember", "yes" if session.remember else "no (browser session)"))
     return "\n".join(f"{name}: {value}" for name, value in pairs)
 
 
@@ -205,6 +227,9 @@ def session_dict(session: Any) -> dict[str, Any]:
         "created_at": session.created_at.isoformat(),
         "last_used_at": session.last_used_at.isoformat(),
         "expires_at": session.expires_at.isoformat(),
+        "authenticated_at": session.authenticated_at.isoformat(),
+        "remember": session.remember,
+        "client": None if session.client is None else session.client.to_dict(),
     }
 
 

@@ -8,6 +8,8 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from ._client import ClientInfo
+
 UserId = TypeVar("UserId")
 Meta = TypeVar("Meta")
 
@@ -28,6 +30,12 @@ class Session(Generic[UserId, Meta]):
         last_used_at: time of the last recorded use.
         expires_at: when the session stops working unless touched again
             (idle expiry), never later than its absolute expiry.
+        authenticated_at: the last sign-in: its creation, or its last
+            ``reauthenticate``.
+        remember: False for a browser-session login (``create_session(
+            remember=False)``: a cookie without ``Max-Age``).
+        client: the client it signed in from, as the policy's
+            ``client_details`` kept it; None if none was given.
     """
 
     key: str
@@ -37,6 +45,9 @@ class Session(Generic[UserId, Meta]):
     created_at: datetime
     last_used_at: datetime
     expires_at: datetime
+    authenticated_at: datetime
+    remember: bool = True
+    client: ClientInfo | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: ids as text, meta unstructured, times in ISO
@@ -59,7 +70,18 @@ class Session(Generic[UserId, Meta]):
 _new = object.__new__
 _SETTERS = tuple(
     Session.__dict__[name].__set__
-    for name in ("key", "user_id", "label", "meta", "created_at", "last_used_at", "expires_at")
+    for name in (
+        "key",
+        "user_id",
+        "label",
+        "meta",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "authenticated_at",
+        "remember",
+        "client",
+    )
 )
 
 
@@ -71,12 +93,16 @@ def assemble(
     created_at: datetime,
     last_used_at: datetime,
     expires_at: datetime,
+    authenticated_at: datetime,
+    remember: bool,
+    client: ClientInfo | None,
 ) -> Session[Any, Any]:
     """A Session from values already checked (the codec's bulk path): set
     through the slots directly, half the cost of the attrs ``__init__``.
     The result is an ordinary Session, equal to one built normally."""
     session = _new(Session)
-    set_key, set_user, set_label, set_meta, set_created, set_used, set_expires = _SETTERS
+    (set_key, set_user, set_label, set_meta, set_created, set_used, set_expires, set_auth,
+     set_remember, set_client) = _SETTERS  # fmt: skip
     set_key(session, key)
     set_user(session, user_id)
     set_label(session, label)
@@ -84,6 +110,9 @@ def assemble(
     set_created(session, created_at)
     set_used(session, last_used_at)
     set_expires(session, expires_at)
+    set_auth(session, authenticated_at)
+    set_remember(session, remember)
+    set_client(session, client)
     return session
 
 
@@ -123,8 +152,10 @@ class SessionList(list[Session[UserId, Meta]], Generic[UserId, Meta]):
         """A pandas DataFrame, one row per session, in listing order.
 
         Columns: ``key`` and ``label`` (``string``), ``user_id`` (the typed
-        ids, ``object``), ``created_at``, ``last_used_at``, ``expires_at``
-        (``datetime64[..., UTC]``), then the meta: with ``flatten_meta``
+        ids, ``object``), ``created_at``, ``last_used_at``, ``expires_at``,
+        ``authenticated_at`` (``datetime64[..., UTC]``), ``remember``
+        (``boolean``), the client's ``ip``, ``user_agent`` and ``location``
+        (``string``, missing when not kept), then the meta: with ``flatten_meta``
         (default) and dict-shaped meta (attrs classes and dataclasses
         unstructure to dicts), one ``meta.<field>`` column per field, nested
         fields as ``meta.<a>.<b>``; otherwise one ``meta`` column of plain

@@ -31,6 +31,16 @@ What is here:
 - **Time**: ``Clock``, ``now_ms``, ``from_ms``, ``to_ms``,
   and the expiry arithmetic on ``SessionPolicy`` (``absolute_ms``,
   ``expires_ms``, ``touches``); ``evictions_needed`` for the per-user cap.
+- **Sign-in details**: ``ClientInfo``; ``from_details`` decodes the
+  details JSON ``Codec.encode_details`` wrote; ``push_previous`` and
+  ``rotated_at`` keep and search the hashes of rotated-away secrets
+  (``StoredRecord.previous``, ``PREVIOUS_KEPT`` at most), and
+  ``ReusedSecret`` is what a read primitive returns for one presented
+  again (``SessionPolicy.reused`` decides).
+- **Events**: the event records (``SessionEvent`` and its kinds,
+  ``RevokeReason``), ``check_hook`` for ``add_hook``, and ``deliver`` /
+  ``deliver_async``, which hand events to hooks and log a failing one, as
+  the base does.
 - **Results and errors**: ``Session``, ``SessionList``,
   ``SessionStats``, every exception, and ``backend_errors``, the
   one context manager that turns a backend's exceptions into
@@ -39,6 +49,15 @@ What is here:
 
 from ._base_async import AsyncStoreBase
 from ._base_sync import StoreBase
+from ._client import (
+    MAX_LOCATION,
+    MAX_USER_AGENT,
+    PREVIOUS_KEPT,
+    ClientInfo,
+    from_details,
+    push_previous,
+    rotated_at,
+)
 from ._clock import Clock, SystemClock, from_ms, now_ms, to_ms
 from ._codec import Codec, dumps, type_name
 from ._config import StoreConfig, StoreOptions
@@ -51,6 +70,20 @@ from ._errors import (
     StoredDataError,
     backend_errors,
     describe_error,
+)
+from ._events import (
+    AsyncHook,
+    Hook,
+    RevokeReason,
+    SessionCreated,
+    SessionEvent,
+    SessionReauthenticated,
+    SessionRevoked,
+    SessionRotated,
+    TheftSuspected,
+    check_hook,
+    deliver,
+    deliver_async,
 )
 from ._ids import (
     KEY_LENGTH,
@@ -70,7 +103,7 @@ from ._ids import (
 from ._policy import MAX_DURATION, SessionPolicy
 from ._protocols_async import AsyncSessions
 from ._protocols_sync import Sessions
-from ._record import StoredRecord
+from ._record import ReusedSecret, StoredRecord
 from ._session import Session, SessionList, SessionStats
 
 
@@ -86,24 +119,37 @@ def evictions_needed(live_sessions: int, policy: SessionPolicy) -> int:
 
 
 __all__ = [
+    "AsyncHook",
     "AsyncSessions",
     "AsyncStoreBase",
     "AuthSessionsError",
+    "ClientInfo",
     "Clock",
     "Codec",
     "ConfigurationError",
+    "Hook",
     "InvalidSessionDataError",
     "KEY_LENGTH",
     "LimitExceededError",
     "MAX_DURATION",
+    "MAX_LOCATION",
+    "MAX_USER_AGENT",
+    "PREVIOUS_KEPT",
     "ParsedSessionId",
+    "ReusedSecret",
+    "RevokeReason",
     "SECRET_LENGTH",
     "SESSION_ID_LENGTH",
     "Session",
     "SessionBackendError",
+    "SessionCreated",
+    "SessionEvent",
     "SessionId",
     "SessionList",
     "SessionPolicy",
+    "SessionReauthenticated",
+    "SessionRevoked",
+    "SessionRotated",
     "SessionStats",
     "Sessions",
     "StoreBase",
@@ -113,10 +159,15 @@ __all__ = [
     "StoredRecord",
     "SystemClock",
     "TAG_LENGTH",
+    "TheftSuspected",
     "backend_errors",
+    "check_hook",
+    "deliver",
+    "deliver_async",
     "describe_error",
     "dumps",
     "evictions_needed",
+    "from_details",
     "from_ms",
     "hash_secret_hex",
     "is_session_key",
@@ -124,6 +175,8 @@ __all__ = [
     "new_secret",
     "now_ms",
     "parse_session_id",
+    "push_previous",
+    "rotated_at",
     "secret_matches",
     "to_ms",
     "type_name",

@@ -45,6 +45,15 @@ def check_session(model: Model, found: Any, expected: ModelSession, what: str) -
     assert to_ms(found.expires_at) == model.expiry(expected), (
         f"{what}: expires_at {to_ms(found.expires_at)} != {model.expiry(expected)}"
     )
+    assert to_ms(found.authenticated_at) == expected.authenticated, (
+        f"{what}: authenticated_at {to_ms(found.authenticated_at)} != {expected.authenticated}"
+    )
+    assert found.remember is expected.remember, (
+        f"{what}: remember {found.remember!r} != {expected.remember!r}"
+    )
+    assert found.client == expected.client, (
+        f"{what}: client {found.client!r} != {expected.client!r}"
+    )
 
 
 def check_listing(

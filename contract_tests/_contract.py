@@ -6,12 +6,14 @@ from __future__ import annotations
 from ._rules.admin import AdminRules
 from ._rules.concurrency import ConcurrencyRules
 from ._rules.destroy import DestroyRules
+from ._rules.events import EventRules
 from ._rules.expiry import ExpiryRules
 from ._rules.ids import IdRules
 from ._rules.limits import LimitRules
 from ._rules.listing import ListingRules
 from ._rules.paging import PagingRules
 from ._rules.rotation import RotationRules
+from ._rules.signin import SignInRules
 from ._rules.state_machine import StateMachineRules
 from ._rules.stored_data import StoredDataRules
 from ._rules.types import TypeRules
@@ -26,6 +28,8 @@ class SessionsContract(
     PagingRules,
     StoredDataRules,
     AdminRules,
+    EventRules,
+    SignInRules,
     RotationRules,
     DestroyRules,
     LimitRules,

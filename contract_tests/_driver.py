@@ -14,6 +14,8 @@ from ._spec import StoreInterfaceError, missing_methods, missing_parameters
 # results whose kind the guide promises, beyond what the rules compare
 _RESULT_KINDS: dict[str, tuple[type, ...]] = {
     "create_session": (str,),
+    "reauthenticate": (str, type(None)),
+    "rotate_session": (str, type(None)),
     "get_sessions_for_user": (SessionList,),
     "list_sessions": (SessionList,),
     "set_session_meta": (bool,),
@@ -61,6 +63,14 @@ class StoreDriver:
         except BaseException:
             self.close()
             raise
+        # every event the store sends, for the rules to compare and clear
+        self.events: list[Any] = []
+        store.add_hook(self.events.append)
+
+    def take_events(self) -> list[Any]:
+        """The events sent since the last call of this method."""
+        taken, self.events[:] = list(self.events), []
+        return taken
 
     def _check_interface(self) -> None:
         missing = missing_methods(self.store)

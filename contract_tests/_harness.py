@@ -52,12 +52,11 @@ class Harness:
         """The clock in failure messages: ``t=+N ms`` since the rule began."""
         return f"t={self.clock.elapsed_ms:+d} ms"
 
-    def create(
-        self, user: Any, meta: Any, label: str = "device", **lifetime: Any
-    ) -> HiddenSessionId:
-        """``lifetime``: ``absolute_ttl=...`` when a rule passes one."""
+    def create(self, user: Any, meta: Any, label: str = "device", **extra: Any) -> HiddenSessionId:
+        """``extra``: ``absolute_ttl``, ``client`` or ``remember`` when a
+        rule passes them."""
         session_id = self.driver.call(
-            "create_session", user_id=user, label=label, meta=meta, **lifetime
+            "create_session", user_id=user, label=label, meta=meta, **extra
         )
         assert isinstance(session_id, str), f"create_session returned {type(session_id)}"
         if user not in self.users:
@@ -83,6 +82,13 @@ class Harness:
 
     def rotate(self, session_id: Any) -> Any:
         return hide(self.driver.call("rotate_session", session_id))
+
+    def reauthenticate(self, session_id: Any) -> Any:
+        return hide(self.driver.call("reauthenticate", session_id))
+
+    def events(self) -> list[Any]:
+        """The events the store sent since the last call of this method."""
+        return self.driver.take_events()
 
     def destroy(self, session: Any) -> Any:
         return self.driver.call("destroy_session", session)

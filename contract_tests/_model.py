@@ -4,6 +4,7 @@ store's bug can never become the specification."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,6 +25,30 @@ class ModelSession:
     last_used: int
     # live | destroyed | rotated (an old id) | gone (seen expired: final)
     status: str = "live"
+    authenticated: int = 0
+    remember: bool = True
+    client: Any = None
+    # of an old id ("rotated"): the session it was rotated away from, when
+    rotated_from: ModelSession | None = None
+    rotated_at: int = 0
+    # of a live session: its rotated-away ids, newest first
+    previous: list[str] = attrs.Factory(list)
+
+
+def kept_client(client: Any, keep: str) -> Any:
+    """What a store keeps of a ClientInfo under a policy's
+    ``client_details``: all of it, its address cut to the /24 or /48
+    network, or nothing (written out here, not imported: the model must
+    not share the library's code)."""
+    if client is None or keep == "none":
+        return None
+    if keep == "truncated" and client.ip is not None:
+        prefix = 24 if client.ip.version == 4 else 48
+        network = ipaddress.ip_network(f"{client.ip}/{prefix}", strict=False)
+        client = attrs.evolve(client, ip=network.network_address)
+    if client.ip is None and client.user_agent is None and client.location is None:
+        return None
+    return client
 
 
 @attrs.define
@@ -53,6 +78,10 @@ class Model:
     idle_ttl: int | None
     touch_interval: int
     max_per_user: int | None
+    browser_session_ttl: int = 12 * 3_600_000
+    reuse_grace: int = 30_000
+    revoke_on_reuse: bool = True
+    previous_kept: int = 4
     by_id: dict[str, ModelSession] = attrs.Factory(dict)
     by_key: dict[str, ModelSession] = attrs.Factory(dict)
 
@@ -75,7 +104,9 @@ class Model:
         s = self.by_id.get(session_id) if isinstance(session_id, str) else None
         if s is None:
             return None
-        self.observe([s], now)
+        # an old id names its session's key: a call presenting it finds
+        # that session expired (and removes it) whatever the secret
+        self.observe([s] if s.rotated_from is None else [s, s.rotated_from], now)
         return s if self.is_live(s, now) else None
 
     def live(self, now: int) -> list[ModelSession]:
@@ -88,7 +119,16 @@ class Model:
         return [s for s in self.of_user(user) if self.is_live(s, now)]
 
     def create(
-        self, key: str, session_id: str, user: Any, label: str, meta: Any, now: int
+        self,
+        key: str,
+        session_id: str,
+        user: Any,
+        label: str,
+        meta: Any,
+        now: int,
+        *,
+        remember: bool = True,
+        client: Any = None,
     ) -> Eviction:
         eviction = Eviction([], [], 0)
         if self.max_per_user is not None:
@@ -101,10 +141,45 @@ class Model:
                 eviction.count = excess - len(eviction.certain)
                 for s in eviction.certain:
                     s.status = "destroyed"
-        s = ModelSession(key, session_id, user, label, meta, now, now + self.absolute_ttl, now)
+        lifetime = self.absolute_ttl
+        if not remember:
+            lifetime = min(lifetime, self.browser_session_ttl)
+        s = ModelSession(
+            key,
+            session_id,
+            user,
+            label,
+            meta,
+            now,
+            now + lifetime,
+            now,
+            authenticated=now,
+            remember=remember,
+            client=client,
+        )
         self.by_id[session_id] = s
         self.by_key[key] = s
         return eviction
+
+    def reused(self, session_id: object, now: int) -> ModelSession | None:
+        """A read of ``session_id`` is a stolen session's: it is one of the
+        last ``previous_kept`` ids rotated away from a live session, longer
+        than ``reuse_grace`` ago. The session is revoked if the policy says
+        so; returns it (None when the read is no reuse)."""
+        old = self.by_id.get(session_id) if isinstance(session_id, str) else None
+        if old is None or old.status != "rotated" or old.rotated_from is None:
+            return None
+        s = old.rotated_from
+        self.observe([s], now)
+        if (
+            not self.is_live(s, now)
+            or session_id not in s.previous[: self.previous_kept]
+            or now - old.rotated_at < self.reuse_grace
+        ):
+            return None
+        if self.revoke_on_reuse:
+            s.status = "destroyed"
+        return s
 
     def read(self, session_id: object, now: int) -> ModelSession | None:
         s = self.live_of(session_id, now)
@@ -126,13 +201,18 @@ class Model:
         s.meta = meta
         return True
 
-    def rotate(self, session_id: str, new_id: str | None, now: int) -> ModelSession | None:
+    def rotate(
+        self, session_id: str, new_id: str | None, now: int, *, reauthenticate: bool = False
+    ) -> ModelSession | None:
         s = self.live_of(session_id, now)
         if s is None or new_id is None:
             return s
-        retired = attrs.evolve(s, status="rotated")
+        retired = attrs.evolve(s, status="rotated", rotated_from=s, rotated_at=now, previous=[])
         self.by_id[session_id] = retired
         s.session_id = new_id
+        s.previous.insert(0, session_id)
+        if reauthenticate:
+            s.authenticated = now
         self.by_id[new_id] = s
         return s
 

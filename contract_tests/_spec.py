@@ -44,6 +44,7 @@ METHODS: tuple[Method, ...] = (
     Method("get_session_by_key", "0.2", "a Session or None"),
     Method("set_session_meta", "0.1", "a bool"),
     Method("rotate_session", "0.1", "a SessionId or None"),
+    Method("reauthenticate", "0.2", "a SessionId or None"),
     Method("destroy_session", "0.1", "a bool"),
     Method("destroy_sessions_for_user", "0.1", "an int"),
     Method("get_sessions_for_user", "0.1", "a SessionList (0.2: not a plain list)"),
@@ -51,6 +52,8 @@ METHODS: tuple[Method, ...] = (
     Method("iter_sessions", "0.2", "an iterator of Sessions", iterator=True),
     Method("prune", "0.1", "an int"),
     Method("stats", "0.2", "a SessionStats"),
+    Method("add_hook", "0.2", "the hook"),
+    Method("remove_hook", "0.2", "None"),
 )
 BY_NAME = {method.name: method for method in METHODS}
 
@@ -80,6 +83,8 @@ class StoreInterfaceError(TypeError):
 # keyword arguments added to a method after its release: (method, name, since, what)
 PARAMETERS: tuple[tuple[str, str, str, str], ...] = (
     ("create_session", "absolute_ttl", "0.2", "a session's own, shorter lifetime"),
+    ("create_session", "client", "0.2", "the client a session signed in from"),
+    ("create_session", "remember", "0.2", "a browser-session login"),
     ("stats", "breakdown", "0.2", "counts by label and a histogram of sessions per user"),
 )
 

@@ -8,7 +8,7 @@ from typing import Any, get_args, get_origin
 
 from hypothesis import strategies as st
 
-from authsessions import make_converter
+from authsessions import ClientInfo, make_converter
 
 # strings that read as another JSON type, or as nothing: a store that parses
 # or coerces instead of round-tripping gives back the wrong type
@@ -88,3 +88,14 @@ def metas(meta_type: Any, converter: Any = None, max_bytes: int = 4096) -> st.Se
             return False
 
     return st.from_type(meta_type).filter(round_trips)
+
+
+def clients() -> st.SearchStrategy[Any]:
+    """None, or a ClientInfo with any of its fields: IPv4 and IPv6
+    addresses, user agents and locations of any text."""
+    return st.none() | st.builds(
+        ClientInfo,
+        ip=st.none() | st.ip_addresses(),
+        user_agent=st.none() | st.text(max_size=60),
+        location=st.none() | st.text(max_size=30),
+    )

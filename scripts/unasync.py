@@ -61,6 +61,8 @@ NAMES = {
     "AsyncDictSessions": "DictSessions",
     "AsyncStoreLock": "StoreLock",
     "anext": "next",
+    "deliver_async": "deliver",
+    "AsyncHook": "Hook",
 }
 
 # dotted module paths (as NAME . NAME sequences) -> replacement

@@ -23,7 +23,10 @@ from authsessions import Session, escape_text
 from ._errors import USAGE, CliError
 
 FORMATS = ("table", "csv", "jsonl", "json", "parquet")
-COLUMNS = ("key", "user_id", "label", "created_at", "last_used_at", "expires_at", "meta")
+COLUMNS = (
+    "key", "user_id", "label", "created_at", "last_used_at", "expires_at", "authenticated_at",
+    "remember", "ip", "user_agent", "location", "meta",
+)  # fmt: skip
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -41,6 +44,7 @@ class CsvWriter:
         rows = []
         for session in batch:
             record = session.to_dict()
+            client = record["client"] or {}
             rows.append([
                 record["key"],
                 _cell(str(record["user_id"])),
@@ -48,6 +52,11 @@ class CsvWriter:
                 record["created_at"],
                 record["last_used_at"],
                 record["expires_at"],
+                record["authenticated_at"],
+                "true" if record["remember"] else "false",
+                client.get("ip") or "",
+                _cell(client.get("user_agent") or ""),
+                _cell(client.get("location") or ""),
                 json.dumps(record["meta"], ensure_ascii=True, separators=(",", ":")),
             ])  # fmt: skip
         self._writer.writerows(rows)
@@ -96,7 +105,8 @@ class ParquetWriter:
         self._schema = pa.schema([
             ("key", pa.string()), ("user_id", pa.string()), ("label", pa.string()),
             ("created_at", when), ("last_used_at", when), ("expires_at", when),
-            ("meta", pa.string()),
+            ("authenticated_at", when), ("remember", pa.bool_()), ("ip", pa.string()),
+            ("user_agent", pa.string()), ("location", pa.string()), ("meta", pa.string()),
         ])  # fmt: skip
         self._writer = pq.ParquetWriter(path, self._schema)
 
@@ -112,12 +122,22 @@ class ParquetWriter:
             "created_at": [s.created_at for s in sessions],
             "last_used_at": [s.last_used_at for s in sessions],
             "expires_at": [s.expires_at for s in sessions],
+            "authenticated_at": [s.authenticated_at for s in sessions],
+            "remember": [s.remember for s in sessions],
+            "ip": [_ip(s) for s in sessions],
+            "user_agent": [s.client.user_agent if s.client else None for s in sessions],
+            "location": [s.client.location if s.client else None for s in sessions],
             "meta": [json.dumps(p["meta"], separators=(",", ":")) for p in plain],
         }
         self._writer.write_table(self._pa.table(columns, schema=self._schema))
 
     def close(self) -> None:
         self._writer.close()
+
+
+def _ip(session: Session[Any, Any]) -> str | None:
+    client = session.client
+    return None if client is None or client.ip is None else str(client.ip)
 
 
 def check_parquet(path: str | None) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, Generic, TypeVar, Unpack, overload
 
 from authsessions.kit import (
     AsyncStoreBase,
     ParsedSessionId,
+    ReusedSecret,
     Session,
     SessionId,
     SessionList,
@@ -75,8 +76,14 @@ class AsyncInMemorySessions(AsyncStoreBase[U, M], Generic[U, M]):
         """See ``authsessions.Sessions.get_user_id_from_session``."""
         # the base's read, without building a snapshot: every request pays it
         parsed = parse_session_id(session_id)
-        user_id: U | None = None if parsed is None else self._state.read_user_id(parsed)
-        return user_id
+        if parsed is None:
+            return None
+        user_id = self._state.read_user_id(parsed)
+        if type(user_id) is ReusedSecret:
+            await self._reused(parsed.key, user_id)
+            return None
+        found: U | None = user_id
+        return found
 
     # the operation primitives: each one call into the state, under its lock
 
@@ -93,24 +100,24 @@ class AsyncInMemorySessions(AsyncStoreBase[U, M], Generic[U, M]):
         label: str,
         meta_json: str,
         lifetime_ms: int,
-    ) -> bool:
-        evicted = self._state.insert(parsed, user_json, label, meta_json, lifetime_ms)
-        if evicted > 0:
-            self._evicted(evicted)
-        return evicted >= 0
+        details_json: str,
+    ) -> Sequence[str] | None:
+        return self._state.insert(parsed, user_json, label, meta_json, lifetime_ms, details_json)
 
     async def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
         return self._state.set_meta(parsed, meta_json)
 
-    async def _rotate(self, parsed: ParsedSessionId, rotated: ParsedSessionId) -> bool:
-        return self._state.rotate(parsed, rotated)
+    async def _rotate(
+        self, parsed: ParsedSessionId, rotated: ParsedSessionId, reauthenticate: bool
+    ) -> str | None:
+        return self._state.rotate(parsed, rotated, reauthenticate)
 
-    async def _destroy(self, key: str, parsed: ParsedSessionId | None) -> bool:
+    async def _destroy(self, key: str, parsed: ParsedSessionId | None) -> str | None:
         return self._state.destroy(key, parsed)
 
     async def _destroy_user(
         self, user_json: str, tag: str, keep_key: str | None, keep_id: ParsedSessionId | None
-    ) -> int:
+    ) -> Sequence[str]:
         return self._state.destroy_user(user_json, keep_key, keep_id)
 
     async def _list_user(self, user_json: str, tag: str) -> SessionList[U, M]:

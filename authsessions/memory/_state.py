@@ -26,11 +26,14 @@ import attrs
 
 from authsessions.kit import (
     ParsedSessionId,
+    ReusedSecret,
     Session,
     SessionList,
     SessionStats,
     StoreConfig,
     evictions_needed,
+    push_previous,
+    rotated_at,
     secret_matches,
 )
 
@@ -55,6 +58,9 @@ class Record:
     created_ms: int
     absolute_ms: int
     last_used_ms: int
+    authenticated_ms: int
+    details_json: str
+    previous: str = ""
 
 
 @attrs.define(slots=True)
@@ -98,10 +104,26 @@ class MemoryState(Generic[U, M]):
         return True
 
     def _live(self, parsed: ParsedSessionId, now: int) -> Record | None:
+        """The live record of a presented id; an expired one under its key
+        is removed whatever the secret presented (expiry is final)."""
         record = self.records.get(parsed.key)
-        if record is None or not secret_matches(record.secret_hash, parsed):
+        if record is None or not self._alive(parsed.key, record, now):
             return None
-        return record if self._alive(parsed.key, record, now) else None
+        return record if secret_matches(record.secret_hash, parsed) else None
+
+    def _reuse(self, parsed: ParsedSessionId, now: int) -> ReusedSecret | None:
+        """A read's id named no live session: a ReusedSecret if it is a
+        secret rotated away from a live one (beyond the grace), which is
+        revoked if the policy says so."""
+        record = self.records.get(parsed.key)
+        policy = self.config.codec.policy
+        if record is None or not policy.reused(
+            rotated_at(record.previous, parsed.secret_hash_hex()), now
+        ):
+            return None
+        if policy.revoke_on_reuse:
+            self._remove(parsed.key)
+        return ReusedSecret(record.user_json, policy.revoke_on_reuse)
 
     def _purge(self, index: UserIndex, now: int) -> None:
         """Remove the user's expired sessions, found from the heap tops."""
@@ -123,14 +145,15 @@ class MemoryState(Generic[U, M]):
             else:
                 break
 
-    def _evict_least_recently_used(self, index: UserIndex) -> None:
+    def _evict_least_recently_used(self, index: UserIndex) -> str:
         heap = index.by_last_use
-        while heap:
+        while True:
+            # the heap holds every live key: the loop ends at one of them
             last_used, key = heapq.heappop(heap)
             record = self.records.get(key)
             if record is not None and key in index.keys and record.last_used_ms == last_used:
                 self._remove(key)
-                return
+                return key
 
     def _pushed(self, index: UserIndex, last_used: int, key: str) -> None:
         heap = index.by_last_use
@@ -152,11 +175,13 @@ class MemoryState(Generic[U, M]):
             record.last_used_ms,
             self._expiry(record),
             record.user_id,
+            record.authenticated_ms,
+            record.details_json,
         )
 
     def session(self, snapshot: tuple[Any, ...]) -> Session[U, M]:
         """The Session of a snapshot (decoded outside the lock)."""
-        key, user_json, label, meta_json, created, last_used, expires, _ = snapshot
+        key, user_json, label, meta_json, created, last_used, expires, _, auth, details = snapshot
         return self.config.codec.session(
             key=key,
             user_json=user_json,
@@ -165,6 +190,8 @@ class MemoryState(Generic[U, M]):
             created_ms=created,
             last_used_ms=last_used,
             expires_ms=expires,
+            authenticated_ms=auth,
+            details_json=details,
         )
 
     def _sorted(self, snapshots: list[tuple[Any, ...]]) -> SessionList[U, M]:
@@ -180,58 +207,63 @@ class MemoryState(Generic[U, M]):
         label: str,
         meta_json: str,
         lifetime_ms: int | None = None,
-    ) -> int:
-        """Store a new session: -1 if the key is taken, else how many live
-        sessions the cap evicted."""
+        details_json: str = "{}",
+    ) -> list[str] | None:
+        """Store a new session: None if the key is taken, else the keys of
+        the live sessions the cap evicted."""
         codec = self.config.codec
         # user ids are immutable: decoded once, handed out as they are
         user_id = codec.decode_user_id(parsed.key, user_json)
         secret_hash = parsed.secret_hash()
         with self.lock:
             if parsed.key in self.records:
-                return -1
+                return None
             now = self.config.now_ms()
-            evicted = 0
+            evicted: list[str] = []
             index = self.users.get(user_json)
             if index is None:
                 index = self.users[user_json] = UserIndex()
             else:
                 self._purge(index, now)
-                evicted = evictions_needed(len(index.keys), codec.policy)
-                for _ in range(evicted):
-                    self._evict_least_recently_used(index)
+                for _ in range(evictions_needed(len(index.keys), codec.policy)):
+                    evicted.append(self._evict_least_recently_used(index))
                 if not index.keys:  # every session went: the index went too
                     index = self.users[user_json] = UserIndex()
             absolute = codec.policy.absolute_ms(now, lifetime_ms)
             self.records[parsed.key] = Record(
-                secret_hash, user_id, user_json, label, meta_json, now, absolute, now
-            )
+                secret_hash, user_id, user_json, label, meta_json, now, absolute, now, now,
+                details_json,
+            )  # fmt: skip
             index.keys.add(parsed.key)
             heapq.heappush(index.by_absolute, (absolute, parsed.key))
             self._pushed(index, now, parsed.key)
         return evicted
 
-    def _touched(self, parsed: ParsedSessionId) -> Record | None:
+    def _touched(self, parsed: ParsedSessionId) -> Record | ReusedSecret | None:
         """The live record of a presented id, touched; call with the lock."""
         now = self.config.now_ms()
         record = self._live(parsed, now)
-        if record is not None and self.config.codec.policy.touches(now, record.last_used_ms):
+        if record is None:
+            return self._reuse(parsed, now)
+        if self.config.codec.policy.touches(now, record.last_used_ms):
             record.last_used_ms = now
             self._pushed(self.users[record.user_json], now, parsed.key)
         return record
 
-    def read(self, parsed: ParsedSessionId) -> tuple[Any, ...] | None:
+    def read(self, parsed: ParsedSessionId) -> tuple[Any, ...] | ReusedSecret | None:
         """The live session of a presented id, touched: its snapshot."""
         with self.lock:
             record = self._touched(parsed)
-            return None if record is None else self._snapshot(parsed.key, record)
+            if isinstance(record, Record):
+                return self._snapshot(parsed.key, record)
+            return record
 
     def read_user_id(self, parsed: ParsedSessionId) -> Any:
         """The owner of a presented id's live session (touched), or None:
         the validate path, without a snapshot (user ids are immutable)."""
         with self.lock:
             record = self._touched(parsed)
-            return None if record is None else record.user_id
+            return record.user_id if type(record) is Record else record
 
     def read_key(self, key: str) -> tuple[Any, ...] | None:
         with self.lock:
@@ -248,33 +280,41 @@ class MemoryState(Generic[U, M]):
             record.meta_json = meta_json
             return True
 
-    def rotate(self, parsed: ParsedSessionId, rotated: ParsedSessionId) -> bool:
+    def rotate(
+        self, parsed: ParsedSessionId, rotated: ParsedSessionId, reauthenticate: bool
+    ) -> str | None:
         with self.lock:
-            record = self._live(parsed, self.config.now_ms())
+            now = self.config.now_ms()
+            record = self._live(parsed, now)
             if record is None:
-                return False
+                return None
             record.secret_hash = rotated.secret_hash()
-            return True
+            record.previous = push_previous(record.previous, parsed.secret_hash_hex(), now)
+            if reauthenticate:
+                record.authenticated_ms = now
+            return record.user_json
 
-    def destroy(self, key: str, parsed: ParsedSessionId | None) -> bool:
+    def destroy(self, key: str, parsed: ParsedSessionId | None) -> str | None:
         with self.lock:
             now = self.config.now_ms()
             if parsed is None:
                 record = self.records.get(key)
                 if record is None or not self._alive(key, record, now):
-                    return False
-            elif self._live(parsed, now) is None:
-                return False
+                    return None
+            else:
+                record = self._live(parsed, now)
+                if record is None:
+                    return None
             self._remove(key)
-            return True
+            return record.user_json
 
     def destroy_user(
         self, user_json: str, keep_key: str | None, keep_id: ParsedSessionId | None
-    ) -> int:
+    ) -> list[str]:
         with self.lock:
             now = self.config.now_ms()
             index = self.users.get(user_json)
-            destroyed = 0
+            destroyed: list[str] = []
             for key in list(index.keys) if index is not None else ():
                 record = self.records[key]
                 if not self._alive(key, record, now):
@@ -284,7 +324,7 @@ class MemoryState(Generic[U, M]):
                 ):
                     continue
                 self._remove(key)
-                destroyed += 1
+                destroyed.append(key)
             return destroyed
 
     def list_user(self, user_json: str) -> SessionList[U, M]:

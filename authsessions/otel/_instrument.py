@@ -14,7 +14,15 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
-from authsessions import Session, SessionBackendError
+from authsessions import (
+    RevokeReason,
+    Session,
+    SessionBackendError,
+    SessionCreated,
+    SessionEvent,
+    SessionRevoked,
+    TheftSuspected,
+)
 from authsessions.kit import AsyncStoreBase, StoreBase, is_session_key
 
 S = TypeVar("S")
@@ -27,6 +35,7 @@ OPERATIONS = (
     "get_session_by_key",
     "set_session_meta",
     "rotate_session",
+    "reauthenticate",
     "destroy_session",
     "destroy_sessions_for_user",
     "get_sessions_for_user",
@@ -43,13 +52,21 @@ METRICS = {
     "and the backend's exception type",
     "authsessions.sessions.created": "counter: sessions created",
     "authsessions.sessions.revoked": "counter: sessions ended, by reason: logout (by "
-    "SessionId), revoked (a listed Session, from elsewhere), logout_everywhere",
+    "SessionId), revoked (a listed Session, from elsewhere), logout_everywhere, evicted "
+    "(at the per-user cap), theft (a rotated-away secret presented again)",
     "authsessions.sessions.evicted": "counter: live sessions evicted at the per-user cap",
+    "authsessions.sessions.theft_suspected": "counter: rotated-away secrets presented "
+    "again (TheftSuspected events)",
     "authsessions.sessions.pruned": "counter: expired records removed by prune",
 }
 """Every metric this module records, and what it counts."""
 
 _INSTRUMENTED = "_authsessions_otel"
+_HOOK = "_authsessions_otel_hook"
+# the revoke reasons as the metric's attribute values
+_REASONS = {reason: reason.value for reason in RevokeReason} | {
+    RevokeReason.EVERYWHERE: "logout_everywhere"
+}
 _ORIGINAL_INITS: dict[type, Callable[..., None]] = {}
 
 
@@ -93,6 +110,7 @@ class _Telemetry:
                 ("authsessions.sessions.created", "{session}"),
                 ("authsessions.sessions.revoked", "{session}"),
                 ("authsessions.sessions.evicted", "{session}"),
+                ("authsessions.sessions.theft_suspected", "{session}"),
                 ("authsessions.sessions.pruned", "{session}"),
             )
         }
@@ -136,6 +154,8 @@ class _Operation:
             "authsessions.operation": operation,
         }
         self.span_attributes = {**self.attributes, "authsessions.store": type(store).__name__}
+        # the store sends events: the counting hook counts what they say
+        self.hooked = callable(getattr(store, "add_hook", None))
         self._measured: dict[tuple[str, str | None], dict[str, str]] = {}
 
     def measured(self, outcome: str, error: str | None = None) -> dict[str, str]:
@@ -168,7 +188,7 @@ class _Operation:
         if span.is_recording():
             span.set_attribute("authsessions.outcome", outcome)
         self.telemetry.record(time.perf_counter() - started, self.measured(outcome))
-        if self.operation in _COUNTED:
+        if self.operation == "prune" or (self.operation in _COUNTED and not self.hooked):
             self._count(args, result)
 
     def failed(self, span: Any, started: float, error: BaseException) -> None:
@@ -312,18 +332,34 @@ def instrument(
         ) from err
     for operation in OPERATIONS:
         setattr(store, operation, _wrap(store, telemetry, operation, getattr(store, operation)))
-    hook = getattr(store, "_evicted", None)
-    if callable(hook):
-        # evictions happen inside create_session: counted with its attributes
-        attributes = _Operation(telemetry, store, "create_session").attributes
-
-        def evicted(count: int) -> None:
-            hook(count)
-            telemetry.add("authsessions.sessions.evicted", count, attributes)
-
-        store._evicted = evicted  # type: ignore[attr-defined]
+    add_hook = getattr(store, "add_hook", None)
+    if callable(add_hook):
+        # a store that sends events counts from them (evictions and thefts
+        # happen inside other calls); else from the calls' results
+        setattr(store, _HOOK, add_hook(_counting_hook(store, telemetry)))
     setattr(store, _INSTRUMENTED, True)
     return store
+
+
+def _counting_hook(store: Any, telemetry: _Telemetry) -> Callable[[SessionEvent[Any]], None]:
+    created = _Operation(telemetry, store, "create_session").attributes
+    read = _Operation(telemetry, store, "get_session").attributes
+    revoked = {
+        reason: {**created, "authsessions.revoke.reason": value}
+        for reason, value in _REASONS.items()
+    }
+
+    def count(event: SessionEvent[Any]) -> None:
+        if isinstance(event, SessionCreated):
+            telemetry.add("authsessions.sessions.created", 1, created)
+        elif isinstance(event, SessionRevoked):
+            telemetry.add("authsessions.sessions.revoked", 1, revoked[event.reason])
+            if event.reason is RevokeReason.EVICTED:
+                telemetry.add("authsessions.sessions.evicted", 1, created)
+        elif isinstance(event, TheftSuspected):
+            telemetry.add("authsessions.sessions.theft_suspected", 1, read)
+
+    return count
 
 
 def is_instrumented(store: object) -> bool:
@@ -334,7 +370,10 @@ def is_instrumented(store: object) -> bool:
 def uninstrument(store: S) -> S:
     """Remove what ``instrument`` put on ``store``; returns the store."""
     if is_instrumented(store):
-        for name in (*OPERATIONS, "_evicted", _INSTRUMENTED):
+        hook = store.__dict__.pop(_HOOK, None)
+        if hook is not None:
+            store.remove_hook(hook)  # type: ignore[attr-defined]
+        for name in (*OPERATIONS, _INSTRUMENTED):
             store.__dict__.pop(name, None)
     return store
 

@@ -1,7 +1,7 @@
 """The Redis record format, written and read here and nowhere else in
 Python (``lua/_prelude.lua`` is its Lua reader).
 
-A record is one string of six lines::
+A record is one string of nine lines::
 
     sha256(secret) hex (64 chars)
     absolute expiry (ms)
@@ -9,10 +9,16 @@ A record is one string of six lines::
     user id JSON
     label JSON
     meta JSON
+    authenticated (ms)
+    details JSON
+    previous secrets ("" or "<sha256 hex>@<ms>,...")
 
-JSON is canonical (ASCII-only), so no field holds a raw newline. Scripts
-return a record without its hash line (the *tail*: five lines), and the
-last use, which lives in the user's index, beside it.
+or of the first six only (written by 0.2.0; read as signed in at creation,
+no details, nothing rotated away, and rewritten as nine lines by the first
+rotation). JSON is canonical (ASCII-only), so no field holds a raw newline.
+Scripts return lines 2 to 8 (the *tail*: seven lines, or five for a
+six-line record read by key or id), and the last use, which lives in the
+user's index, beside it.
 """
 
 from __future__ import annotations
@@ -34,10 +40,22 @@ def format_record(
     user_json: str,
     label: str,
     meta_json: str,
+    details_json: str = "{}",
 ) -> str:
-    """The stored value of a new session."""
+    """The stored value of a new session (signed in at its creation)."""
+    created = str(created_ms)
     return "\n".join(
-        (secret_hash_hex, str(absolute_ms), str(created_ms), user_json, dumps(label), meta_json)
+        (
+            secret_hash_hex,
+            str(absolute_ms),
+            created,
+            user_json,
+            dumps(label),
+            meta_json,
+            created,
+            details_json,
+            "",
+        )
     )
 
 
@@ -58,13 +76,16 @@ def is_bad(reply: Any) -> bool:
 
 
 def split_tail(key: str, tail: Any) -> list[str]:
-    """The five lines of a record's tail.
+    """The seven lines of a record's tail (a five-line tail, of a 0.2.0
+    record, gets "null" and "{}").
 
     Raises:
-        StoredDataError: it does not have five lines.
+        StoredDataError: it has neither seven lines nor five.
     """
     lines = as_text(tail).split("\n")
-    if len(lines) != 5:
+    if len(lines) == 5:
+        lines += ["null", "{}"]
+    elif len(lines) != 7:
         raise _malformed(key)
     return lines
 
@@ -87,19 +108,29 @@ def session(
     Raises:
         StoredDataError: the record is malformed or no longer fits the types.
     """
-    absolute, created, user_json, label_json, meta_json = split_tail(key, tail)
+    absolute, created, user_json, label_json, meta_json, auth, details_json = split_tail(key, tail)
     try:
         absolute_ms, created_ms, last_ms = int(absolute), int(created), int(last_used)
-        user, label, meta = json.loads(f"[{user_json},{label_json},{meta_json}]")
+        user, label, meta, auth_ms, details = json.loads(
+            f"[{user_json},{label_json},{meta_json},{auth},{details_json}]"
+        )
     except ValueError as err:
         raise _malformed(key) from err
     return codec.build(
-        key, user, label, meta, created_ms, last_ms, policy.expires_ms(absolute_ms, last_ms)
+        key,
+        user,
+        label,
+        meta,
+        created_ms,
+        last_ms,
+        policy.expires_ms(absolute_ms, last_ms),
+        authenticated_ms=auth_ms,
+        details=details,
     )
 
 
 def listing(codec: Codec[U, M], tag: str, reply: list[Any]) -> SessionList[U, M]:
-    """Sessions from a ``list_user`` reply (a string per session, seven
+    """Sessions from a ``list_user`` reply (a string per session, nine
     lines of JSON each), in the reply's order: the reply becomes one flat
     JSON array with a join and a replace, and is parsed in one call.
 
@@ -115,7 +146,7 @@ def listing(codec: Codec[U, M], tag: str, reply: list[Any]) -> SessionList[U, M]
         document = "[" + "\n".join(reply).replace("\n", ",") + "]"
     try:
         flat = json.loads(document)
-        if len(flat) != 7 * len(reply):
+        if len(flat) != 9 * len(reply):
             raise ValueError("a record with a field too many or too few")
     except ValueError:
         for row in reply:
@@ -124,18 +155,20 @@ def listing(codec: Codec[U, M], tag: str, reply: list[Any]) -> SessionList[U, M]
                 fields = json.loads("[" + text.replace("\n", ",") + "]")
             except ValueError as err:
                 raise _malformed(tag + text[1:17]) from err
-            if len(fields) != 7:
+            if len(fields) != 9:
                 raise _malformed(tag + text[1:17]) from None
         raise  # pragma: no cover - one row failed above
-    # [member, last use, absolute, created, user, label, meta] * n
+    # [member, last use, absolute, created, user, label, meta, auth, details] * n
     rows = zip(
-        flat[0::7],
-        flat[2::7],
-        flat[3::7],
-        flat[1::7],
-        flat[4::7],
-        flat[5::7],
-        flat[6::7],
+        flat[0::9],
+        flat[2::9],
+        flat[3::9],
+        flat[1::9],
+        flat[4::9],
+        flat[5::9],
+        flat[6::9],
+        flat[7::9],
+        flat[8::9],
         strict=True,
     )
     return codec.sessions(rows, key_prefix=tag)

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from authsessions.kit import TAG_LENGTH, ParsedSessionId, SessionPolicy
+from authsessions.kit import PREVIOUS_KEPT, TAG_LENGTH, ParsedSessionId, SessionPolicy
 
 from ._layout import RedisLayout, slot_of
 from ._records import format_record
@@ -77,12 +77,15 @@ class ScriptArgs:
     slot_map: bool = True
 
     def create(self, parsed: ParsedSessionId, user_json: str, label: str, meta_json: str,
-               now: int, lifetime_ms: int | None = None) -> Call:  # fmt: skip
+               now: int, lifetime_ms: int | None = None,
+               details_json: str = "{}") -> Call:  # fmt: skip
         """lua/create.lua (``lifetime_ms``: the session's own, shorter
         absolute lifetime; None for the policy's)."""
         policy = self.policy
         absolute = policy.absolute_ms(now, lifetime_ms)
-        value = format_record(parsed.secret_hash_hex(), absolute, now, user_json, label, meta_json)
+        value = format_record(
+            parsed.secret_hash_hex(), absolute, now, user_json, label, meta_json, details_json
+        )
         tag = parsed.tag
         keys = [*self.layout.session_keys(parsed.key), self.layout.registry_key(tag)]
         args = [
@@ -111,6 +114,8 @@ class ScriptArgs:
             policy.idle_ttl_ms,
             policy.touch_interval_ms,
             self.grace_ms,
+            policy.reuse_grace_ms,
+            "1" if policy.revoke_on_reuse else "0",
         ]
         return self.layout.session_keys(parsed.key), args
 
@@ -124,7 +129,8 @@ class ScriptArgs:
         args = [now, parsed.secret_hash_hex(), parsed.local, self.policy.idle_ttl_ms, meta_json]
         return self.layout.session_keys(parsed.key), args
 
-    def rotate(self, parsed: ParsedSessionId, rotated: ParsedSessionId, now: int) -> Call:
+    def rotate(self, parsed: ParsedSessionId, rotated: ParsedSessionId, now: int,
+               reauthenticate: bool = False) -> Call:  # fmt: skip
         """lua/rotate.lua."""
         args = [
             now,
@@ -132,6 +138,8 @@ class ScriptArgs:
             parsed.local,
             self.policy.idle_ttl_ms,
             rotated.secret_hash_hex(),
+            "1" if reauthenticate else "0",
+            PREVIOUS_KEPT,
         ]
         return self.layout.session_keys(parsed.key), args
 

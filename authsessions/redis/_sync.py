@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any, Generic, TypeVar, Unpack, overload
 
@@ -17,6 +17,7 @@ from authsessions.kit import (
     TAG_LENGTH,
     ConfigurationError,
     ParsedSessionId,
+    ReusedSecret,
     Session,
     SessionBackendError,
     SessionList,
@@ -351,23 +352,26 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
                 pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
             return list(pipe.execute(raise_on_error=False))
 
-    def _found(self, key: str, reply: Any) -> tuple[Any, Any] | None:
-        """A read script's reply: (record tail, last use), or None."""
+    def _found_of(self, key: str, reply: Any) -> Any:
+        """A read script's reply: (record tail, last use), a ReusedSecret,
+        or None."""
         if reply is None:
             return None
         if _records.is_bad(reply):
             raise StoredDataError(key, "record", "an authsessions record")
+        if len(reply) == 3:  # {"reused", user json, revoked}
+            return ReusedSecret(_records.as_text(reply[1]), reply[2] == 1)
         return reply[0], reply[1]
 
     # -- the operation primitives of the store base: one script each -----------
 
     def _read(self, parsed: ParsedSessionId, operation: str) -> Any | None:
         call = self._args.read(parsed, self._config.now_ms())
-        return self._found(parsed.key, self._run(operation, _scripts.READ, call))
+        return self._found_of(parsed.key, self._run(operation, _scripts.READ, call))
 
     def _read_key(self, key: str) -> Any | None:
         call = self._args.read_key(key, self._config.now_ms())
-        return self._found(key, self._run("get_session_by_key", _scripts.READ_KEY, call))
+        return self._found_of(key, self._run("get_session_by_key", _scripts.READ_KEY, call))
 
     def _user_id_of(self, key: str, found: Any) -> U:
         return self._config.codec.decode_user_id(key, _records.user_json_of(key, found[0]))
@@ -386,14 +390,18 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
         label: str,
         meta_json: str,
         lifetime_ms: int,
-    ) -> bool:
+        details_json: str,
+    ) -> Sequence[str] | None:
         now = self._config.now_ms()
-        call = self._args.create(parsed, user_json, label, meta_json, now, lifetime_ms)
-        # -1: the key is taken (a collision of 64 random bits); else evictions
-        evicted = int(self._run("create_session", _scripts.CREATE, call))
-        if evicted > 0:
-            self._evicted(evicted)
-        return evicted != -1
+        call = self._args.create(
+            parsed, user_json, label, meta_json, now, lifetime_ms, details_json
+        )
+        # -1: the key is taken (a collision of 64 random bits); else the
+        # members evicted
+        reply = self._run("create_session", _scripts.CREATE, call)
+        if reply == -1:
+            return None
+        return [parsed.tag + _records.as_text(member) for member in reply]
 
     def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
         call = self._args.set_meta(parsed, meta_json, self._config.now_ms())
@@ -402,22 +410,28 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
             raise StoredDataError(parsed.key, "record", "an authsessions record")
         return bool(reply == 1)
 
-    def _rotate(self, parsed: ParsedSessionId, rotated: ParsedSessionId) -> bool:
-        call = self._args.rotate(parsed, rotated, self._config.now_ms())
-        reply = self._run("rotate_session", _scripts.ROTATE, call)
+    def _rotate(
+        self, parsed: ParsedSessionId, rotated: ParsedSessionId, reauthenticate: bool
+    ) -> str | None:
+        call = self._args.rotate(parsed, rotated, self._config.now_ms(), reauthenticate)
+        operation = "reauthenticate" if reauthenticate else "rotate_session"
+        reply = self._run(operation, _scripts.ROTATE, call)
         if _records.is_bad(reply):
             raise StoredDataError(parsed.key, "record", "an authsessions record")
-        return bool(reply == 1)
+        # the user json, or 0: not live
+        return None if reply == 0 else _records.as_text(reply)
 
-    def _destroy(self, key: str, parsed: ParsedSessionId | None) -> bool:
+    def _destroy(self, key: str, parsed: ParsedSessionId | None) -> str | None:
         # "" as the hash: a listed Session revokes by key alone
         secret_hash = "" if parsed is None else parsed.secret_hash_hex()
         call = self._args.destroy(key, secret_hash, self._config.now_ms())
-        return bool(self._run("destroy_session", _scripts.DESTROY, call))
+        reply = self._run("destroy_session", _scripts.DESTROY, call)
+        # the user json, or 0: no live session destroyed
+        return None if reply == 0 else _records.as_text(reply)
 
     def _destroy_user(
         self, user_json: str, tag: str, keep_key: str | None, keep_id: ParsedSessionId | None
-    ) -> int:
+    ) -> Sequence[str]:
         keep_member, keep_hash = "", ""
         if keep_key is not None and keep_key[:TAG_LENGTH] == tag:
             # "*" as the hash: kept by key alone
@@ -426,7 +440,8 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
         call = self._args.destroy_user(
             tag, user_json, keep_member, keep_hash, self._config.now_ms()
         )
-        return int(self._run("destroy_sessions_for_user", _scripts.DESTROY_USER, call))
+        members = self._run("destroy_sessions_for_user", _scripts.DESTROY_USER, call)
+        return [tag + _records.as_text(member) for member in members]
 
     def _list_user(self, user_json: str, tag: str) -> SessionList[U, M]:
         call = self._args.list_user(tag, user_json, self._config.now_ms())

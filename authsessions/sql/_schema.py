@@ -5,7 +5,11 @@ One row per session; nothing else holds user data. Only the SHA-256 of the
 secret is stored. User ids, labels and meta are the canonical JSON every
 store writes (the label too, as a JSON string, because PostgreSQL text
 cannot hold NUL). Times are integer milliseconds since the epoch, decided by
-the store's clock. Three indexes, each for one query:
+the store's clock. ``authenticated_ms`` (NULL: at creation), ``details``
+(remember flag and client, canonical JSON) and ``previous`` (hashes of
+rotated-away secrets) came later: ``UPGRADABLE`` names them, and
+``create_schema`` adds them to an older table (each has a default). Three
+indexes, each for one query:
 
 - ``(user_id, last_used_ms)``: a user's sessions, most recently used first
   (listing, eviction at the cap, log out everywhere);
@@ -18,11 +22,26 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.schema import CreateColumn
 
 from authsessions.kit import ConfigurationError
 
 DEFAULT_TABLE = "authsessions"
+UPGRADABLE = ("authenticated_ms", "details", "previous")
+"""Columns added after the table's first release, each with a default:
+``create_schema`` adds them to a table that lacks them."""
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,50}")
 
 
@@ -57,7 +76,19 @@ def sessions_table(metadata: MetaData | None = None, name: str = DEFAULT_TABLE) 
         Column("created_ms", BigInteger, nullable=False),
         Column("last_used_ms", BigInteger, nullable=False),
         Column("absolute_ms", BigInteger, nullable=False),
+        Column("authenticated_ms", BigInteger, nullable=True),
+        Column("details", Text, nullable=False, server_default=text("'{}'")),
+        Column("previous", Text, nullable=False, server_default=text("''")),
         Index(f"{name}_user_recent", "user_id", "last_used_ms"),
         Index(f"{name}_absolute", "absolute_ms"),
         Index(f"{name}_last_used", "last_used_ms"),
     )
+
+
+def add_column_sql(table: Table, name: str, dialect: Dialect) -> str:
+    """``ALTER TABLE ... ADD COLUMN ...`` for one of ``UPGRADABLE``, in the
+    dialect's words (PostgreSQL and SQLite both add a column with a
+    default to every existing row)."""
+    column = CreateColumn(table.c[name]).compile(dialect=dialect)
+    quoted = dialect.identifier_preparer.format_table(table)
+    return f"ALTER TABLE {quoted} ADD COLUMN {column}"

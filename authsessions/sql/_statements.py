@@ -67,7 +67,16 @@ class _Builder:
 
     def _returned(self) -> tuple[Any, ...]:
         t = self.table.c
-        return (t.user_id, t.label, t.meta, t.created_ms, t.last_used_ms, t.absolute_ms)
+        return (
+            t.user_id,
+            t.label,
+            t.meta,
+            t.created_ms,
+            t.last_used_ms,
+            t.absolute_ms,
+            t.authenticated_ms,
+            t.details,
+        )
 
     # -- one session --------------------------------------------------------
 
@@ -105,6 +114,31 @@ class _Builder:
         return select(*self._returned()).where(self.table.c.key == bindparam("b_key"))
 
     @property
+    def missed(self) -> Any:
+        """What a read that found nothing needs to know of the key: whether
+        it has expired (then it is removed) or was presented with a
+        rotated-away secret (a stolen session)."""
+        t = self.table.c
+        return select(t.user_id, t.previous, t.absolute_ms, t.last_used_ms).where(
+            t.key == bindparam("b_key")
+        )
+
+    @property
+    def forget_reused(self) -> Any:
+        """Revoke a session whose rotated-away secret came back, unless it
+        rotated again meanwhile (``:seen_previous``)."""
+        t = self.table.c
+        return delete(self.table).where(
+            t.key == bindparam("b_key"), t.previous == bindparam("seen_previous")
+        )
+
+    @property
+    def before_rotation(self) -> Any:
+        """The live session of a presented id, as a rotation needs it."""
+        t = self.table.c
+        return select(t.user_id, t.previous).where(self._presented(), self._live())
+
+    @property
     def forget_expired(self) -> Any:
         """Remove one session if it has expired: once a call found it
         expired, it stays gone when the clock steps back."""
@@ -120,16 +154,28 @@ class _Builder:
 
     @property
     def rotate(self) -> Any:
+        """The new secret, the old one's hash pushed into ``previous``
+        (computed by the caller from what ``before_rotation`` read: the
+        WHERE makes it a compare-and-set)."""
         return (
             update(self.table)
             .where(self._presented(), self._live())
-            .values(secret_hash=bindparam("new_hash"))
+            .values(secret_hash=bindparam("new_hash"), previous=bindparam("new_previous"))
         )
+
+    @property
+    def reauthenticate(self) -> Any:
+        """``rotate``, and a fresh sign-in time."""
+        return self.rotate.values(authenticated_ms=bindparam("now"))
 
     @property
     def destroy(self) -> Any:
         t = self.table.c
-        return delete(self.table).where(self._presented()).returning(t.absolute_ms, t.last_used_ms)
+        return (
+            delete(self.table)
+            .where(self._presented())
+            .returning(t.absolute_ms, t.last_used_ms, t.user_id)
+        )
 
     @property
     def destroy_key(self) -> Any:
@@ -137,7 +183,7 @@ class _Builder:
         return (
             delete(self.table)
             .where(t.key == bindparam("b_key"))
-            .returning(t.absolute_ms, t.last_used_ms)
+            .returning(t.absolute_ms, t.last_used_ms, t.user_id)
         )
 
     # -- one user -----------------------------------------------------------
@@ -153,7 +199,7 @@ class _Builder:
             if keep == "id":
                 kept.append(t.secret_hash == bindparam("keep_hash"))
             where.append(not_(and_(*kept)))
-        return delete(self.table).where(*where).returning(t.absolute_ms, t.last_used_ms)
+        return delete(self.table).where(*where).returning(t.absolute_ms, t.last_used_ms, t.key)
 
     @property
     def forget_user_expired(self) -> Any:
@@ -194,7 +240,7 @@ class _Builder:
         )
         if self.dialect == "sqlite":
             doomed = doomed.limit(-1)  # SQLite needs a LIMIT before OFFSET
-        return delete(self.table).where(t.key.in_(doomed.scalar_subquery()))
+        return delete(self.table).where(t.key.in_(doomed.scalar_subquery())).returning(t.key)
 
     @property
     def insert(self) -> Any:
@@ -264,6 +310,10 @@ class Statements:
     read: Any
     touch: Any
     read_key: Any
+    missed: Any
+    forget_reused: Any
+    before_rotation: Any
+    reauthenticate: Any
     forget_expired: Any
     set_meta: Any
     rotate: Any

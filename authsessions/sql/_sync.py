@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 from collections.abc import Iterator, Sequence
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, Engine, MetaData, Table, create_engine
 from authsessions.kit import (
     ConfigurationError,
     ParsedSessionId,
+    ReusedSecret,
     Session,
     SessionBackendError,
     SessionList,
@@ -26,13 +28,17 @@ from authsessions.kit import (
     StoreOptions,
     backend_errors,
     dumps,
+    push_previous,
+    rotated_at,
 )
 
 from ._fast import FastPath
-from ._schema import DEFAULT_TABLE, sessions_table
+from ._schema import DEFAULT_TABLE, UPGRADABLE, add_column_sql, sessions_table
 from ._statements import BATCH, Statements
 from ._twins import Serial, create_all, shares_one_connection, table_columns
 from ._watchdog import deadline, record_sockets
+
+_log = logging.getLogger("authsessions.sql")
 
 U = TypeVar("U")
 M = TypeVar("M")
@@ -204,7 +210,9 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         return self._engine
 
     def create_schema(self) -> None:
-        """Create the table and its indexes if they do not exist.
+        """Create the table and its indexes if they do not exist; add the
+        columns a table made by an earlier release lacks (``UPGRADABLE``:
+        each has a default, so existing rows read as before).
 
         Raises:
             ConfigurationError: a table of that name exists and lacks the
@@ -221,13 +229,23 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
                         with conn.begin():
                             columns = table_columns(conn, self._table.name)
                             if columns is not None:
-                                self._check_columns(columns)
+                                for name in self._check_columns(columns):
+                                    sql = add_column_sql(self._table, name, conn.dialect)
+                                    conn.exec_driver_sql(sql)
+                                    _log.warning(
+                                        "create_schema: added column %s to table %s",
+                                        name,
+                                        self._table.name,
+                                    )
                             create_all(conn, self._metadata)
 
-    def _check_columns(self, columns: list[dict[str, Any]]) -> None:
-        """Raise if an existing table cannot hold this store's rows."""
+    def _check_columns(self, columns: list[dict[str, Any]]) -> list[str]:
+        """The columns to add to an existing table (of ``UPGRADABLE``);
+        raise if it cannot hold this store's rows."""
         ours = {column.name for column in self._table.columns}
         theirs = {column["name"] for column in columns}
+        addable = [name for name in UPGRADABLE if name not in theirs]
+        ours -= set(addable)
         required = {
             c["name"]
             for c in columns
@@ -247,6 +265,7 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
                 + (f"required, unknown to the store: {', '.join(unknown)}" if unknown else "")
                 + "): choose another table name, or migrate it",
             )
+        return addable
 
     @overload
     @classmethod
@@ -357,7 +376,7 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         self._one(operation, self._sql.forget_expired, {"b_key": key, "now": now})
 
     def _session(self, key: str, row: Any) -> Session[U, M]:
-        user_json, label_json, meta_json, created, last_used, absolute = row
+        user_json, label_json, meta_json, created, last_used, absolute, auth, details = row
         try:
             label = json.loads(label_json)
         except ValueError as err:
@@ -370,6 +389,8 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
             created_ms=created,
             last_used_ms=last_used,
             expires_ms=self._config.policy.expires_ms(absolute, last_used),
+            authenticated_ms=auth,
+            details_json=details,
         )
 
     def _listing(self, rows: Sequence[Any]) -> SessionList[U, M]:
@@ -377,8 +398,9 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         if not rows:
             return SessionList()
         parts = [
-            f'["{key}",{absolute},{created},{last},{user},{label},{meta}]'
-            for key, user, label, meta, created, last, absolute in rows
+            f'["{key}",{absolute},{created},{last},{user},{label},{meta},'
+            f"{'null' if auth is None else auth},{details}]"
+            for key, user, label, meta, created, last, absolute, auth, details in rows
         ]
         try:
             decoded = json.loads("[" + ",".join(parts) + "]")
@@ -401,11 +423,31 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
             if rows and policy.touches(now, rows[0][4]):
                 touched = {"b_key": parsed.key, "seen": rows[0][4], "now": now}
                 if self._one(operation, self._sql.touch, touched):
-                    rows = [(*rows[0][:4], now, rows[0][5])]
+                    rows = [(*rows[0][:4], now, *rows[0][5:])]
         if not rows:
+            return self._missed(operation, parsed, now)
+        return rows[0]
+
+    def _missed(self, operation: str, parsed: ParsedSessionId, now: int) -> Any | None:
+        """A read found no live session for its id: remove the key's
+        session if it has expired (a clock stepping back cannot bring it
+        back); report a rotated-away secret presented again. One statement
+        when the key is unknown."""
+        policy = self._config.policy
+        rows = self._one(operation, self._sql.missed, {"b_key": parsed.key})
+        if not rows:
+            return None
+        user_json, previous, absolute, last_used = rows[0]
+        if now >= policy.expires_ms(absolute, last_used):
             self._forget_if_expired(operation, parsed.key, now)
             return None
-        return rows[0]
+        if not policy.reused(rotated_at(previous, parsed.secret_hash_hex()), now):
+            return None
+        revoked = False
+        if policy.revoke_on_reuse:
+            params = {"b_key": parsed.key, "seen_previous": previous}
+            revoked = bool(self._one(operation, self._sql.forget_reused, params))
+        return ReusedSecret(user_json, revoked)
 
     def _user_id_of(self, key: str, found: Any) -> U:
         return self._config.codec.decode_user_id(key, found[0])
@@ -421,7 +463,7 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         rows = self._one("get_session_by_key", self._sql.read_key, {"b_key": key})
         if not rows:
             return None
-        last_used, absolute = rows[0][4:6]
+        last_used, absolute = rows[0][4], rows[0][5]
         if now >= self._config.policy.expires_ms(absolute, last_used):
             self._forget_if_expired("get_session_by_key", key, now)
             return None
@@ -439,9 +481,12 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         label: str,
         meta_json: str,
         lifetime_ms: int,
-    ) -> bool:
+        details_json: str,
+    ) -> Sequence[str] | None:
         try:
-            evicted = self._insert_row(parsed, user_json, label, meta_json, lifetime_ms)
+            evicted = self._insert_row(
+                parsed, user_json, label, meta_json, lifetime_ms, details_json
+            )
         except SessionBackendError as err:
             # a 64-bit random key collision (the base tries another key)
             # only if that key is there; any other constraint failure is
@@ -449,11 +494,9 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
             if isinstance(err.__cause__, sqlalchemy.exc.IntegrityError) and self._one(
                 "create_session", self._sql.read_key, {"b_key": parsed.key}
             ):
-                return False
+                return None
             raise
-        if evicted:
-            self._evicted(evicted)  # committed
-        return True
+        return evicted
 
     def _insert_row(
         self,
@@ -462,8 +505,9 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         label: str,
         meta_json: str,
         lifetime_ms: int,
-    ) -> int:
-        """Run the create transaction, bounded; how many sessions it evicted."""
+        details_json: str,
+    ) -> list[str]:
+        """Run the create transaction, bounded; the keys it evicted."""
         started = time.monotonic()
         with self._serial:
             with backend_errors("sql", "create_session"):
@@ -472,8 +516,9 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
                     with deadline(conn, self._timeout, started):
                         with conn.begin():
                             return self._write_row(
-                                conn, parsed, user_json, label, meta_json, lifetime_ms
-                            )
+                                conn, parsed, user_json, label, meta_json, lifetime_ms,
+                                details_json,
+                            )  # fmt: skip
 
     def _write_row(
         self,
@@ -483,18 +528,19 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         label: str,
         meta_json: str,
         lifetime_ms: int,
-    ) -> int:
-        """The create transaction's statements (the caller commits); how
-        many sessions the cap evicted."""
+        details_json: str,
+    ) -> list[str]:
+        """The create transaction's statements (the caller commits); the
+        keys of the sessions the cap evicted."""
         policy, sql = self._config.policy, self._sql
         self._locked_user(conn, parsed.tag)
         now = self._config.now_ms()
         conn.execute(sql.forget_user_expired, {"user": user_json, "now": now})
         cap = policy.max_sessions_per_user
-        evicted = 0
+        evicted: list[str] = []
         if cap is not None:
             result = conn.execute(sql.evict, {"user": user_json, "keep_newest": cap - 1})
-            evicted = max(result.rowcount, 0)
+            evicted = [row[0] for row in result.all()]
         conn.execute(
             sql.insert,
             {
@@ -506,6 +552,9 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
                 "created_ms": now,
                 "last_used_ms": now,
                 "absolute_ms": policy.absolute_ms(now, lifetime_ms),
+                "authenticated_ms": now,
+                "details": details_json,
+                "previous": "",
             },
         )
         return evicted
@@ -523,20 +572,31 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         self._forget_if_expired("set_session_meta", parsed.key, now)
         return False
 
-    def _rotate(self, parsed: ParsedSessionId, rotated: ParsedSessionId) -> bool:
+    def _rotate(
+        self, parsed: ParsedSessionId, rotated: ParsedSessionId, reauthenticate: bool
+    ) -> str | None:
+        # two statements: read the previous secrets, then write them with
+        # the new secret where the old one still holds (a rotation is rare:
+        # a privilege change, a sign-in again)
+        operation = "reauthenticate" if reauthenticate else "rotate_session"
         now = self._config.now_ms()
-        params = {
-            "b_key": parsed.key,
-            "b_hash": parsed.secret_hash(),
-            "now": now,
-            "new_hash": rotated.secret_hash(),
-        }
-        if self._one("rotate_session", self._sql.rotate, params):
-            return True
-        self._forget_if_expired("rotate_session", parsed.key, now)
-        return False
+        presented = {"b_key": parsed.key, "b_hash": parsed.secret_hash(), "now": now}
+        rows = self._one(operation, self._sql.before_rotation, presented)
+        if rows:
+            user_json, previous = rows[0]
+            params = {
+                **presented,
+                "new_hash": rotated.secret_hash(),
+                "new_previous": push_previous(previous, parsed.secret_hash_hex(), now),
+            }
+            statement = self._sql.reauthenticate if reauthenticate else self._sql.rotate
+            if self._one(operation, statement, params):
+                return str(user_json)
+            return None
+        self._forget_if_expired(operation, parsed.key, now)
+        return None
 
-    def _destroy(self, key: str, parsed: ParsedSessionId | None) -> bool:
+    def _destroy(self, key: str, parsed: ParsedSessionId | None) -> str | None:
         params: dict[str, Any]
         if parsed is None:
             statement, params = self._sql.destroy_key, {"b_key": key}
@@ -545,11 +605,17 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
             params = {"b_key": key, "b_hash": parsed.secret_hash()}
         now = self._config.now_ms()
         rows = self._one("destroy_session", statement, params)
-        return any(now < self._config.policy.expires_ms(a, last) for a, last in rows)
+        for absolute, last_used, user_json in rows:
+            if now < self._config.policy.expires_ms(absolute, last_used):
+                return str(user_json)
+        if not rows and parsed is not None:
+            # a wrong secret: the key's session, if expired, goes all the same
+            self._forget_if_expired("destroy_session", key, now)
+        return None
 
     def _destroy_user(
         self, user_json: str, tag: str, keep_key: str | None, keep_id: ParsedSessionId | None
-    ) -> int:
+    ) -> Sequence[str]:
         now = self._config.now_ms()
         params: dict[str, Any] = {"user": user_json, "now": now}
         mode = ""
@@ -559,7 +625,8 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
             mode, params["keep"] = "key", keep_key
         statement = self._sql.destroy_user[mode]
         rows = self._one("destroy_sessions_for_user", statement, params)
-        return sum(now < self._config.policy.expires_ms(a, last) for a, last in rows)
+        policy = self._config.policy
+        return [key for a, last, key in rows if now < policy.expires_ms(a, last)]
 
     def _list_user(self, user_json: str, tag: str) -> SessionList[U, M]:
         now = self._config.now_ms()

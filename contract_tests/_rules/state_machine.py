@@ -21,29 +21,35 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from authsessions import InvalidSessionDataError, SessionPolicy, SessionStats
+from authsessions import InvalidSessionDataError, RevokeReason, SessionPolicy, SessionStats
 from authsessions.testing import FakeClock
 
 from .._base import ContractBase, StoreFactory
-from .._checks import check_listing, check_session, same_typed
+from .._checks import check_listing, check_session, same_typed, to_ms
 from .._driver import StoreDriver
 from .._harness import HiddenSessionId, hide
-from .._model import Model
+from .._model import Model, ModelSession, kept_client
 from .._namespaces import new_namespace
+from .._strategies import clients
 
 # values no meta type can store: rejected with nothing stored, by every store
 _BAD_METAS: list[Any] = [object(), {"k": {1, 2}}, {"k": float("nan")}, {1: "int key"}, [b"x"]]
 
 # the policies every run uses besides the implementer's: touching on every
 # read with a small cap, and lifetimes of seconds, so that live, idle and
-# expired sessions sit together at the cap
+# expired sessions sit together at the cap. A reused secret is reported at
+# once and not revoked in the first, revoked after 2 s in the second.
 POLICIES = {
-    "touch_every_read": SessionPolicy(max_sessions_per_user=4),
+    "touch_every_read": SessionPolicy(
+        max_sessions_per_user=4, reuse_grace=timedelta(0), revoke_on_reuse=False
+    ),
     "short_lifetimes": SessionPolicy(
         absolute_ttl=timedelta(seconds=30),
         idle_ttl=timedelta(seconds=8),
         touch_interval=timedelta(seconds=1),
         max_sessions_per_user=3,
+        browser_session_ttl=timedelta(seconds=20),
+        reuse_grace=timedelta(seconds=2),
     ),
 }
 
@@ -113,6 +119,9 @@ def build_machine(
                 idle_ttl=policy.idle_ttl_ms or None,
                 touch_interval=policy.touch_interval_ms,
                 max_per_user=policy.max_sessions_per_user,
+                browser_session_ttl=policy.browser_session_lifetime // timedelta(milliseconds=1),
+                reuse_grace=policy.reuse_grace_ms,
+                revoke_on_reuse=policy.revoke_on_reuse,
             )
             self.users: list[Any] = []
 
@@ -138,14 +147,57 @@ def build_machine(
         def _user(self, index: int) -> Any:
             return self.users[index % len(self.users)]
 
-        @rule(target=ids, index=st.integers(0, 2), label=labels, meta=metas)
-        def create(self, index: int, label: str, meta: Any) -> Any:
+        def _check_events(self, what: str, expected: list[tuple[Any, ...]]) -> None:
+            """The events the last call sent: exactly ``expected`` (kind,
+            session, detail), in order, each with its session's user and
+            the clock's time."""
+            events = self.driver.take_events()
+            found = [
+                (e.kind, e.key, getattr(e, "reason", getattr(e, "revoked", None))) for e in events
+            ]
+            wanted = [(kind, s.key, detail) for kind, s, detail in expected]
+            assert found == wanted, f"{what} sent the events {found}, expected {wanted} {self.t}"
+            for event, (_, s, _) in zip(events, expected, strict=True):
+                assert same_typed(event.user_id, s.user), (
+                    f"{what}: a {event.kind} event's user_id {event.user_id!r} != {s.user!r}"
+                )
+                assert to_ms(event.at) == self.now, f"{what}: a {event.kind} event's time {self.t}"
+
+        @rule(
+            target=ids,
+            index=st.integers(0, 2),
+            label=labels,
+            meta=metas,
+            remember=st.booleans(),
+            client=clients(),
+        )
+        def create(
+            self, index: int, label: str, meta: Any, remember: bool = True, client: Any = None
+        ) -> Any:
             user = self._user(index)
-            session_id = self.driver.call("create_session", user_id=user, label=label, meta=meta)
+            session_id = self.driver.call(
+                "create_session",
+                user_id=user,
+                label=label,
+                meta=meta,
+                remember=remember,
+                client=client,
+            )
             assert isinstance(session_id, str), "create_session must return a str"
             key, dot, _ = session_id.partition(".")
             assert dot, "a SessionId is <key>.<secret>"
-            eviction = self.model.create(key, session_id, user, label, meta, self.now)
+            eviction = self.model.create(
+                key,
+                session_id,
+                user,
+                label,
+                meta,
+                self.now,
+                remember=remember,
+                client=kept_client(client, policy.client_details),
+            )
+            events = self.driver.take_events()
+            gone: list[ModelSession] = []
             if eviction.count:
                 listed = {s.key for s in self.driver.call("get_sessions_for_user", user)}
                 self.model.observe(self.model.of_user(user), self.now)
@@ -156,6 +208,16 @@ def build_machine(
                 )
                 for s in gone:
                     s.status = "destroyed"
+            self.driver.events[:] = events
+            evicted = sorted([*eviction.certain, *gone], key=lambda s: s.key)
+            created = self.model.by_key[key]
+            # evictions first (in any order between them), then the creation
+            self.driver.events.sort(key=lambda e: (e.kind == "created", e.key))
+            self._check_events(
+                "create_session",
+                [*(("revoked", s, RevokeReason.EVICTED) for s in evicted),
+                 ("created", created, None)],
+            )  # fmt: skip
             return HiddenSessionId(session_id)
 
         @rule(index=st.integers(0, 2), meta=st.sampled_from(_BAD_METAS), label=labels)
@@ -185,7 +247,7 @@ def build_machine(
             for n in range(count):
                 if n:
                     self.clock.advance(spacing)
-                created.append(self.create(index, f"device {n}", meta))
+                created.append(self.create(index, f"device {n}", meta, remember=n % 2 == 0))
             return multiple(*created)
 
         @rule(step=forward)
@@ -210,10 +272,27 @@ def build_machine(
                 for session_id in list(self.model.by_id):
                     self.get_session(hide(session_id))
 
+        def _read(self, operation: str, session_id: str) -> tuple[Any, Any]:
+            """Read through the store and the model: (found, expected);
+            a stolen session's read must send its events and find nothing."""
+            stolen = self.model.reused(session_id, self.now)
+            expected = None if stolen is not None else self.model.read(session_id, self.now)
+            found = self.driver.call(operation, session_id)
+            if stolen is None:
+                self._check_events(operation, [])
+                return found, expected
+            assert found is None, f"{operation}: a rotated-away secret was accepted {self.t}"
+            revoked = self.model.revoke_on_reuse
+            self._check_events(
+                f"{operation} of a rotated-away secret",
+                [("theft_suspected", stolen, revoked)]
+                + ([("revoked", stolen, RevokeReason.THEFT)] if revoked else []),
+            )
+            return found, None
+
         @rule(session_id=ids)
         def get_user_id(self, session_id: str) -> None:
-            expected = self.model.read(session_id, self.now)
-            found = self.driver.call("get_user_id_from_session", session_id)
+            found, expected = self._read("get_user_id_from_session", session_id)
             if expected is None:
                 assert found is None, f"a dead id returned a user id {self.t}"
             else:
@@ -223,8 +302,7 @@ def build_machine(
 
         @rule(session_id=ids)
         def get_meta(self, session_id: str) -> None:
-            expected = self.model.read(session_id, self.now)
-            found = self.driver.call("get_session_meta", session_id)
+            found, expected = self._read("get_session_meta", session_id)
             if expected is None:
                 assert found is None, f"a dead id returned meta {self.t}"
                 return
@@ -236,8 +314,7 @@ def build_machine(
 
         @rule(session_id=ids)
         def get_session(self, session_id: str) -> None:
-            expected = self.model.read(session_id, self.now)
-            found = self.driver.call("get_session", session_id)
+            found, expected = self._read("get_session", session_id)
             if expected is None:
                 assert found is None, f"a dead id returned a session {self.t}"
             else:
@@ -260,26 +337,37 @@ def build_machine(
             found = self.driver.call("set_session_meta", session_id, meta)
             assert found is expected, f"set_session_meta returned {found}, expected {expected}"
 
-        @rule(target=ids, session_id=ids)
-        def rotate(self, session_id: str) -> Any:
-            new_id = self.driver.call("rotate_session", session_id)
-            expected = self.model.rotate(session_id, new_id, self.now)
+        @rule(target=ids, session_id=ids, again=st.booleans())
+        def rotate(self, session_id: str, again: bool) -> Any:
+            # again: sign in again (reauthenticate) instead of rotating
+            operation = "reauthenticate" if again else "rotate_session"
+            new_id = self.driver.call(operation, session_id)
+            expected = self.model.rotate(session_id, new_id, self.now, reauthenticate=again)
             if expected is None:
-                assert new_id is None, f"rotating a dead id returned a new id {self.t}"
+                assert new_id is None, f"{operation} of a dead id returned a new id {self.t}"
+                self._check_events(operation, [])
                 # the bundle grows by one either way, so that what Hypothesis
                 # draws next never depends on the store's random keys
                 return session_id
-            assert new_id is not None, f"rotating a live session returned None {self.t}"
+            assert new_id is not None, f"{operation} of a live session returned None {self.t}"
             assert new_id.partition(".")[0] == expected.key, "rotation must keep the key"
             assert new_id != session_id
+            kind = "reauthenticated" if again else "rotated"
+            self._check_events(operation, [(kind, expected, None)])
             return HiddenSessionId(new_id)
 
         @rule(session_id=ids)
         def destroy(self, session_id: str) -> None:
+            target = self.model.live_of(session_id, self.now)
             expected = self.model.destroy(session_id, self.now)
             found = self.driver.call("destroy_session", session_id)
             assert found is expected, f"destroy_session returned {found}, expected {expected}"
+            self._check_events(
+                "destroy_session",
+                [("revoked", target, RevokeReason.LOGOUT)] if target is not None else [],
+            )
             assert self.driver.call("destroy_session", session_id) is False, "not idempotent"
+            self._check_events("destroy_session (again)", [])
 
         @precondition(_has_users)
         @rule(index=st.integers(0, 2), pick=st.integers(0, 100))
@@ -297,6 +385,9 @@ def build_machine(
             assert chosen.key in listing, f"a live session is missing from its listing {self.t}"
             assert self.model.destroy_key(chosen.key, self.now)
             assert self.driver.call("destroy_session", listing[chosen.key]) is True
+            self._check_events(
+                "destroy_session(listed Session)", [("revoked", chosen, RevokeReason.REVOKED)]
+            )
 
         @rule(index=st.integers(0, 2), keep=st.none() | ids, by_key=st.booleans())
         def destroy_for_user(self, index: int, keep: HiddenSessionId | None, by_key: bool) -> None:
@@ -310,9 +401,16 @@ def build_machine(
                 keep_id = model_kept.session_id if model_kept is not None else None
             else:
                 keep_id = keep
+            live = {s.key: s for s in self.model.live_for(user, self.now)}
             expected = self.model.destroy_for_user(user, keep_id, self.now)
             found = self.driver.call("destroy_sessions_for_user", user, keep=kept)
             assert found == expected, f"destroyed {found} sessions, expected {expected} {self.t}"
+            ended = [s for key, s in sorted(live.items()) if s.status == "destroyed"]
+            self.driver.events.sort(key=lambda e: e.key)
+            self._check_events(
+                "destroy_sessions_for_user",
+                [("revoked", s, RevokeReason.EVERYWHERE) for s in ended],
+            )
 
         @rule(junk=st.sampled_from(["", ".", "x" * 5000, "a.b", None]) | st.text(max_size=80))
         def read_malformed(self, junk: Any) -> None:

@@ -7,26 +7,43 @@ defect, and test_has_teeth.py proves the contract catches every one.
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
+from attrs import evolve
+
 from authsessions.kit import (
+    ClientInfo,
     LimitExceededError,
+    RevokeReason,
     Session,
+    SessionCreated,
+    SessionEvent,
     SessionId,
     SessionList,
+    SessionReauthenticated,
+    SessionRevoked,
+    SessionRotated,
     SessionStats,
     StoreConfig,
+    check_hook,
+    deliver,
     dumps,
     evictions_needed,
+    from_details,
+    from_ms,
     is_session_key,
     mint_session_id,
     parse_session_id,
+    push_previous,
+    rotated_at,
     secret_matches,
     user_tag,
 )
+from authsessions.kit import TheftSuspected as Theft
 
 BUGS = {
     # the contract of the first round caught these
@@ -61,6 +78,14 @@ BUGS = {
     "RotationRestartsLifetime": "rotate_session restarts created_at and the absolute expiry",
     "LifetimeIgnored": "create_session takes absolute_ttl and ignores it",
     "BreakdownCountsExpired": "stats(breakdown=True) counts expired sessions' labels",
+    # sign-in details, stolen sessions and events (0.2's session depth)
+    "ReuseUndetected": "a rotated-away secret presented again is only an unknown id",
+    "ReuseOutsideGrace": "a reuse within the grace is reported as a theft",
+    "EvictionUnreported": "an eviction at the cap sends no event",
+    "HookFailureRaises": "a failing hook's exception reaches the caller",
+    "ReauthKeepsSignInTime": "reauthenticate rotates but keeps authenticated_at",
+    "RememberIgnored": "a remember=False login gets the policy's full lifetime",
+    "ClientKeptWhole": "client_details='truncated' keeps the whole address",
 }
 PAGE = 100
 
@@ -75,8 +100,10 @@ class KitStore:
         self.bugs = bugs
         self.config: StoreConfig[Any, Any] = StoreConfig.build(**options)
         self.lock = threading.Lock()
-        # key -> [hash, user_json, label, meta_json, created, absolute, last_used, hidden]
+        # key -> [hash, user_json, label, meta_json, created, absolute, last_used, hidden,
+        #         authenticated, details_json, previous]
         self.records: dict[str, list[Any]] = {}
+        self.hooks: list[Any] = []
         self.grace: dict[str, tuple[bytes, int]] = {}  # RotationGraceWindow only
         self.meta_cache: dict[str, Any] = {}  # SharedMeta only
 
@@ -124,6 +151,8 @@ class KitStore:
             created_ms=record[4],
             last_used_ms=record[6],
             expires_ms=self._expires(record),
+            authenticated_ms=record[8],
+            details_json=record[9],
         )
 
     def _listing(self, keys: list[str], now: int) -> SessionList[Any, Any]:
@@ -151,11 +180,51 @@ class KitStore:
 
     # -- the interface -----------------------------------------------------------
 
+    # -- events ------------------------------------------------------------------
+
+    def add_hook(self, hook: Any) -> Any:
+        check_hook(hook)
+        self.hooks.append(hook)
+        return hook
+
+    def remove_hook(self, hook: Any) -> None:
+        if hook not in self.hooks:
+            raise ValueError("that hook is not registered")
+        self.hooks.remove(hook)
+
+    def _emit(self, events: Sequence[SessionEvent[Any]]) -> None:
+        """Called once the change is done, outside the lock."""
+        if "HookFailureRaises" in self.bugs:
+            for event in events:
+                for hook in self.hooks:
+                    hook(event)
+            return
+        deliver(self.hooks, events)
+
+    def _event_user(self, key: str, user_json: str) -> Any:
+        return self.config.codec.decode_user_id(key, user_json)
+
+    def _now(self) -> Any:
+        return from_ms(self.config.now_ms())
+
     def create_session(
-        self, *, user_id: Any, label: str, meta: Any, absolute_ttl: timedelta | None = None
+        self,
+        *,
+        user_id: Any,
+        label: str,
+        meta: Any,
+        absolute_ttl: timedelta | None = None,
+        client: ClientInfo | None = None,
+        remember: bool = True,
     ) -> SessionId:
         codec, policy = self.config.codec, self.config.policy
-        lifetime_ms = policy.lifetime_ms(absolute_ttl)
+        details_json = codec.encode_details(client, remember)
+        if "ClientKeptWhole" in self.bugs:
+            whole = StoreConfig.build(policy=evolve(policy, client_details="full"))
+            details_json = whole.codec.encode_details(client, remember)
+        lifetime_ms = policy.lifetime_ms(absolute_ttl, remember=remember)
+        if "RememberIgnored" in self.bugs:
+            lifetime_ms = policy.lifetime_ms(absolute_ttl)
         if "LifetimeIgnored" in self.bugs:
             lifetime_ms = policy.absolute_ttl_ms
         try:
@@ -186,12 +255,28 @@ class KitStore:
                 live = [k for k in keys if self._alive(k, self.records[k], now)]
                 excess = evictions_needed(len(live), policy)
             live.sort(key=lambda k: self.records[k][6], reverse="EvictsNewest" in self.bugs)
-            for key in live[:excess]:
+            evicted = live[:excess]
+            for key in evicted:
                 del self.records[key]
             self.records[parsed.key] = [
                 parsed.secret_hash(), user_json, label, meta_json,
                 now, policy.absolute_ms(now, lifetime_ms), now, False,
+                now, details_json, "",
             ]  # fmt: skip
+        at, user = self._now(), self._event_user(parsed.key, user_json)
+        events: list[SessionEvent[Any]] = []
+        if "EvictionUnreported" not in self.bugs:
+            events += [
+                SessionRevoked(key=k, user_id=user, at=at, reason=RevokeReason.EVICTED)
+                for k in evicted
+            ]
+        remember_kept, client_kept = from_details(parsed.key, json.loads(details_json))
+        events.append(
+            SessionCreated(
+                key=parsed.key, user_id=user, at=at, client=client_kept, remember=remember_kept
+            )
+        )
+        self._emit(events)
         return parsed.session_id()
 
     def _encode_meta(self, meta: Any) -> str:
@@ -205,16 +290,47 @@ class KitStore:
             return dumps(meta)
         return codec.encode_meta(meta)
 
+    def _reuse(self, session_id: object, now: int) -> list[SessionEvent[Any]]:
+        """A read found nothing: the events of a rotated-away secret
+        presented again (the session revoked if the policy says so)."""
+        parsed = parse_session_id(session_id)
+        policy = self.config.policy
+        record = None if parsed is None else self.records.get(parsed.key)
+        if parsed is None or record is None or "ReuseUndetected" in self.bugs:
+            return []
+        rotated = rotated_at(record[10], parsed.secret_hash_hex())
+        if rotated is None or not self._alive(parsed.key, record, now):
+            return []
+        if not policy.reused(rotated, now) and "ReuseOutsideGrace" not in self.bugs:
+            return []
+        user, at = self._event_user(parsed.key, record[1]), from_ms(now)
+        events: list[SessionEvent[Any]] = [
+            Theft(key=parsed.key, user_id=user, at=at, revoked=policy.revoke_on_reuse)
+        ]
+        if policy.revoke_on_reuse:
+            del self.records[parsed.key]
+            events.append(
+                SessionRevoked(key=parsed.key, user_id=user, at=at, reason=RevokeReason.THEFT)
+            )
+        return events
+
     def _touch(self, session_id: object) -> tuple[str, list[Any]] | None:
+        events: list[SessionEvent[Any]] = []
+        touched = None
         with self.lock:
             now = self.config.now_ms()
             found = self._live(session_id, now)
             if found is None:
-                return None
-            key, record = found
-            if "ReadsDoNotTouch" not in self.bugs and self.config.policy.touches(now, record[6]):
-                record[6] = now
-            return key, list(record)
+                events = self._reuse(session_id, now)
+            else:
+                key, record = found
+                if "ReadsDoNotTouch" not in self.bugs and self.config.policy.touches(
+                    now, record[6]
+                ):
+                    record[6] = now
+                touched = key, list(record)
+        self._emit(events)
+        return touched
 
     def get_user_id_from_session(self, session_id: SessionId | None) -> Any:
         found = self._touch(session_id)
@@ -265,6 +381,12 @@ class KitStore:
             return True
 
     def rotate_session(self, session_id: SessionId) -> SessionId | None:
+        return self._new_secret(session_id, again=False)
+
+    def reauthenticate(self, session_id: SessionId) -> SessionId | None:
+        return self._new_secret(session_id, again=True)
+
+    def _new_secret(self, session_id: SessionId, *, again: bool) -> SessionId | None:
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
@@ -274,13 +396,20 @@ class KitStore:
             found = self._live(session_id, now)
             if found is None:
                 return None
+            record = found[1]
             if "RotationKeepsOldId" in self.bugs:
                 return session_id
             if "RotationGraceWindow" in self.bugs:
-                self.grace[parsed.key] = (found[1][0], now + 1000)
+                self.grace[parsed.key] = (record[0], now + 1000)
             if "RotationRestartsLifetime" in self.bugs:
-                found[1][4], found[1][5] = now, self.config.policy.absolute_ms(now)
-            found[1][0] = rotated.secret_hash()
+                record[4], record[5] = now, self.config.policy.absolute_ms(now)
+            record[0] = rotated.secret_hash()
+            record[10] = push_previous(record[10], parsed.secret_hash_hex(), now)
+            if again and "ReauthKeepsSignInTime" not in self.bugs:
+                record[8] = now
+            user = self._event_user(parsed.key, record[1])
+        kind: Any = SessionReauthenticated if again else SessionRotated
+        self._emit([kind(key=parsed.key, user_id=user, at=from_ms(now))])
         return rotated.session_id()
 
     def destroy_session(self, session: SessionId | Session[Any, Any]) -> bool:
@@ -293,12 +422,21 @@ class KitStore:
             else:
                 found = self._live(session, now)
                 alive, key = found is not None, found[0] if found else ""
+            events: list[SessionEvent[Any]] = []
             if alive:
+                record = self.records[key]
                 if "TouchResurrects" in self.bugs:
-                    self.records[key][7] = True
+                    record[7] = True
                 else:
                     del self.records[key]
-            return True if "DestroyNotIdempotent" in self.bugs else alive
+                reason = RevokeReason.REVOKED if isinstance(session, Session) else (
+                    RevokeReason.LOGOUT)  # fmt: skip
+                user = self._event_user(key, record[1])
+                events.append(
+                    SessionRevoked(key=key, user_id=user, at=from_ms(now), reason=reason)
+                )
+        self._emit(events)
+        return True if "DestroyNotIdempotent" in self.bugs else alive
 
     def destroy_sessions_for_user(self, user_id: Any, *, keep: Any = None) -> int:
         user_json = self.config.codec.encode_user_id(user_id)
@@ -312,12 +450,16 @@ class KitStore:
             else:
                 found = self._live(keep, now)
                 kept = found[0] if found else None
-            destroyed = 0
+            destroyed = []
             for key in [k for k, r in self.records.items() if r[1] == user_json]:
                 if key != kept and self._alive(key, self.records[key], now):
                     del self.records[key]
-                    destroyed += 1
-            return destroyed
+                    destroyed.append(key)
+        at, reason = from_ms(now), RevokeReason.EVERYWHERE
+        self._emit(
+            [SessionRevoked(key=k, user_id=user_id, at=at, reason=reason) for k in destroyed]
+        )
+        return len(destroyed)
 
     def get_sessions_for_user(self, user_id: Any) -> SessionList[Any, Any]:
         user_json = self.config.codec.encode_user_id(user_id)
@@ -380,6 +522,12 @@ class AsyncKitStore:
 
     def __init__(self, **options: Any) -> None:
         self.inner = KitStore(**options)
+
+    def add_hook(self, hook: Any) -> Any:
+        return self.inner.add_hook(hook)
+
+    def remove_hook(self, hook: Any) -> None:
+        self.inner.remove_hook(hook)
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self.inner, name)

@@ -39,6 +39,13 @@ CAUGHT_BY = {
     "RotationRestartsLifetime": "keeps_the_sessions_sign_in_time",
     "LifetimeIgnored": "shorter_lifetime_never_a_longer_one",
     "BreakdownCountsExpired": "break_live_sessions_down",
+    "ReuseUndetected": "rotated_away_secret_presented_after_the_grace",
+    "ReuseOutsideGrace": "rotated_away_secret_presented_after_the_grace",
+    "EvictionUnreported": "each_change_is_reported_once",
+    "HookFailureRaises": "failing_hook_changes_nothing",
+    "ReauthKeepsSignInTime": "reauthenticate_records_a_fresh_sign_in",
+    "RememberIgnored": "browser_session_login",
+    "ClientKeptWhole": "how_much_of_the_client",
 }
 
 # what random operation sequences do not reach on their own, so only the
@@ -48,8 +55,11 @@ CAUGHT_BY = {
 # but not reliably within 200 derandomized examples; and the invariant's
 # listings collect expired sessions after every step, so stats never meets
 # an uncollected one; its stores never hold a page of sessions, and it
-# neither shortens a lifetime nor asks for a breakdown
+# neither shortens a lifetime nor asks for a breakdown; its hooks never
+# fail, and its policies keep the whole client
 NOT_BY_THE_STATE_MACHINE = {
+    "HookFailureRaises",
+    "ClientKeptWhole",
     "PagingDropsAnItem",
     "LifetimeIgnored",
     "BreakdownCountsExpired",

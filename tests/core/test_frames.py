@@ -29,6 +29,7 @@ def test_one_row_per_session_with_typed_columns_and_flattened_meta() -> None:
     frame = listing.to_dataframe()
     assert list(frame.columns) == [
         "key", "user_id", "label", "created_at", "last_used_at", "expires_at",
+        "authenticated_at", "remember", "ip", "user_agent", "location",
         "meta.theme", "meta.screen.w",
     ]  # fmt: skip
     assert len(frame) == 2 and list(frame["key"]) == [s.key for s in listing]
@@ -104,3 +105,17 @@ def test_iter_dataframes_streams_chunks_that_concat_to_the_whole_listing() -> No
         return [len(f) async for f in aiter_dataframes(astore.iter_sessions(), chunk_size=2)]
 
     assert asyncio.run(collect()) == [2, 1]
+
+
+def test_the_sign_in_columns_hold_the_client_as_kept() -> None:
+    from authsessions import ClientInfo
+
+    store = InMemorySessions()
+    client = ClientInfo(ip="2001:db8::1", user_agent="Firefox", location="Lyon, FR")
+    store.create_session(user_id="u", label="a", meta={}, client=client, remember=False)
+    store.create_session(user_id="u", label="b", meta={})
+    frame = store.list_sessions().to_dataframe().sort_values("label")
+    assert list(frame["ip"].astype(object)) == ["2001:db8::1", pd.NA]
+    assert list(frame["location"].astype(object)) == ["Lyon, FR", pd.NA]
+    assert list(frame["remember"]) == [False, True] and frame["remember"].dtype == "boolean"
+    assert (frame["authenticated_at"] == frame["created_at"]).all()

@@ -48,6 +48,7 @@ def _session(user: Any, label: str, meta: Any, key: str = "0" * 32) -> Session[A
         created_at=now,
         last_used_at=now,
         expires_at=now + timedelta(days=1),
+        authenticated_at=now,
     )
 
 

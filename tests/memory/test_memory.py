@@ -39,7 +39,7 @@ def _create(state: MemoryState[Any, Any], user: str) -> str:
     codec = state.config.codec
     user_json = codec.encode_user_id(user)
     parsed = mint_session_id(user_tag(user_json))
-    assert state.insert(parsed, user_json, "l", codec.encode_meta({})) >= 0  # -1: key taken
+    assert state.insert(parsed, user_json, "l", codec.encode_meta({})) is not None  # None: taken
     return parsed.session_id()
 
 

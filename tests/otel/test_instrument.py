@@ -38,7 +38,12 @@ from authsessions.otel import (
 from authsessions.starlette import SessionAuth
 
 SESSION_ID = re.compile(r"[0-9a-f]{32}\.[A-Za-z0-9_-]{43}")
-POLICY = SessionPolicy(max_sessions_per_user=2, absolute_ttl=timedelta(hours=1))
+POLICY = SessionPolicy(
+    max_sessions_per_user=2,
+    absolute_ttl=timedelta(hours=1),
+    reuse_grace=timedelta(0),
+    revoke_on_reuse=False,
+)
 
 
 class Telemetry:
@@ -94,6 +99,7 @@ def _journey(store: Any, run: Callable[[Any], Any]) -> list[str]:
     run(store.get_session_meta(ids[2]))
     run(store.set_session_meta(ids[2], {"x": 1}))
     rotated = run(store.rotate_session(ids[2]))
+    run(store.get_session(ids[2]))  # a rotated-away secret: a theft (reported, not revoked)
     run(store.get_session_by_key(rotated.partition(".")[0]))
     (listed, other) = run(store.get_sessions_for_user("ann"))
     run(store.destroy_session(listed if listed.key != rotated[:32] else other))  # revoked
@@ -186,6 +192,8 @@ def test_every_call_is_a_span_and_the_metrics_count_what_happened(
     assert telemetry.total(revoked, **{"authsessions.revoke.reason": "revoked"}) == 1
     assert telemetry.total(revoked, **{"authsessions.revoke.reason": "logout"}) == 1
     assert telemetry.total(revoked, **{"authsessions.revoke.reason": "logout_everywhere"}) == 1
+    assert telemetry.total(revoked, **{"authsessions.revoke.reason": "evicted"}) == 1
+    assert telemetry.total("authsessions.sessions.theft_suspected") == 1
     durations = telemetry.points()["authsessions.operation.duration"]
     outcomes = {(p.attributes["authsessions.operation"], p.attributes["authsessions.outcome"])
                 for p in durations}  # fmt: skip
@@ -267,6 +275,7 @@ def test_instrument_all_covers_stores_built_afterwards(telemetry: Telemetry) -> 
         "authsessions.operation.duration", "authsessions.backend.errors",
         "authsessions.sessions.created", "authsessions.sessions.revoked",
         "authsessions.sessions.evicted", "authsessions.sessions.pruned",
+        "authsessions.sessions.theft_suspected",
     }  # fmt: skip
 
 

@@ -207,9 +207,11 @@ def test_repr_describes_configuration_without_io(client: redis.Redis) -> None:
     )
 
 
+@pytest.mark.parametrize(("line", "garbage"), [(5, b"[not json"), (6, b"soon"), (7, b"[1]")])
 def test_stored_record_that_is_corrupt_raises_stored_data_error(
-    client: redis.Redis, prefix: str
+    client: redis.Redis, prefix: str, line: int, garbage: bytes
 ) -> None:
+    # line 5: the meta, 6: the sign-in time, 7: the details
     from authsessions import StoredDataError
 
     store = RedisSessions(client, prefix=prefix)
@@ -217,9 +219,11 @@ def test_stored_record_that_is_corrupt_raises_stored_data_error(
     (record_key,) = [k for k, _, _ in dump(client, prefix) if b":s:" in k]
     value = client.get(record_key)
     assert isinstance(value, bytes)
-    client.set(record_key, value.rsplit(b"\n", 1)[0] + b"\n[not json", keepttl=True)
+    lines = value.split(b"\n")
+    lines[line] = garbage
+    client.set(record_key, b"\n".join(lines), keepttl=True)
     with pytest.raises(StoredDataError) as info:
-        store.get_session_meta(sid)
+        store.get_session(sid)
     assert info.value.session_key == sid.partition(".")[0]
     assert sid.partition(".")[2] not in str(info.value)
 

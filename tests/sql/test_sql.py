@@ -60,7 +60,7 @@ def test_the_schema_is_one_table_with_three_indexes() -> None:
     table = sessions_table(name="sessions")
     assert [c.name for c in table.columns] == [
         "key", "secret_hash", "user_id", "label", "meta",
-        "created_ms", "last_used_ms", "absolute_ms",
+        "created_ms", "last_used_ms", "absolute_ms", "authenticated_ms", "details", "previous",
     ]  # fmt: skip
     assert {tuple(c.name for c in i.columns) for i in table.indexes} == {
         ("user_id", "last_used_ms"),
@@ -124,9 +124,16 @@ def test_a_read_or_a_listing_is_one_statement(where: str, request: pytest.Fixtur
     assert count.during(lambda: throttled.get_session(sid)) == ["SELECT"]
     unknown = SessionId("0" * 32 + "." + "A" * 43)
     assert count.during(lambda: touching.rotate_session(unknown)) == [
-        "UPDATE",
+        "SELECT",
         "DELETE",  # nothing live: removed if it had expired (expiry is final)
     ]
+    # a read that finds nothing asks what the key holds: expired (then
+    # removed), or a rotated-away secret (a stolen session)?
+    assert count.during(lambda: touching.get_session(unknown)) == ["UPDATE", "SELECT"]
+    # a rotation reads the previous secrets, then writes the new ones where
+    # the old secret still holds
+    mine = touching.create_session(user_id="u", label="", meta={})
+    assert count.during(lambda: touching.rotate_session(mine)) == ["SELECT", "UPDATE"]
     assert count.during(lambda: touching.get_session(SessionId("junk"))) == []
     # a listing removes the expired sessions it passes over: on PostgreSQL
     # in the same statement, on SQLite (local, no round trip) in one more

@@ -1,11 +1,16 @@
 -- Shared helpers, prepended to every script when it is loaded.
 --
--- A session record is one string of six lines (redis/_records.py writes and
+-- A session record is one string of nine lines (redis/_records.py writes and
 -- reads the same format; this is the only other place that knows it):
 --   sha256(secret) hex \n absolute_ms \n created_ms \n user_json \n label_json \n meta_json
--- JSON is written ASCII-only, so no field holds a raw newline. The hash is
--- first so that a script can compare it with string.sub alone; scripts
--- never return it. Lua interns strings, so `==` on them compares pointers
+--   \n authenticated_ms \n details_json \n previous
+-- or of the first six only (written by 0.2.0: signed in at creation, no
+-- details, nothing rotated away; scripts rewrite them as nine lines when
+-- they change a record). `previous` is "" or up to four "<sha256 hex>@<ms>"
+-- entries joined by ",", newest first: the secrets rotated away. JSON is
+-- written ASCII-only, so no field holds a raw newline. The hash is first so
+-- that a script can compare it with string.sub alone; scripts never return
+-- it nor `previous`. Lua interns strings, so `==` on them compares pointers
 -- in time independent of the content (and it compares hashes, never
 -- secrets).
 --
@@ -28,9 +33,10 @@ local HASH_LENGTH = 64
 local ABSOLUTE_AT = HASH_LENGTH + 2  -- line 2 starts after the hash and its "\n"
 local BAD = "bad"
 
--- a record value's absolute expiry and the ends of its lines 2 to 5 (five
--- numbers), or nil when it is not a record. Multiple results, no tables:
--- this runs once per record of every listing.
+-- a record value's absolute expiry and the ends of its lines 2 to 8 (seven
+-- numbers; the last three nil for a six-line record), or nil when it is not
+-- a record. Multiple results, no tables: this runs once per record of every
+-- listing.
 local function parse(v)
   if string.byte(v, ABSOLUTE_AT - 1) ~= 10 then  -- also false for a short value
     return nil
@@ -39,19 +45,28 @@ local function parse(v)
   local e2 = e1 and string.find(v, "\n", e1 + 1, true)
   local e3 = e2 and string.find(v, "\n", e2 + 1, true)
   local e4 = e3 and string.find(v, "\n", e3 + 1, true)
-  -- exactly six lines and a user: a listing row has a fixed shape (the
-  -- client checks the JSON of each field)
-  if not e4 or e3 == e2 + 1 or string.find(v, "\n", e4 + 1, true) then
+  -- exactly six or nine lines and a user: a listing row has a fixed shape
+  -- (the client checks the JSON of each field)
+  if not e4 or e3 == e2 + 1 then
     return nil
+  end
+  local e5 = string.find(v, "\n", e4 + 1, true)
+  local e6, e7
+  if e5 then
+    e6 = string.find(v, "\n", e5 + 1, true)
+    e7 = e6 and string.find(v, "\n", e6 + 1, true)
+    if not e7 or e6 == e5 + 1 or e7 == e6 + 1 or string.find(v, "\n", e7 + 1, true) then
+      return nil
+    end
   end
   local absolute = tonumber(string.sub(v, ABSOLUTE_AT, e1 - 1))
   if not absolute then
     return nil
   end
-  return absolute, e1, e2, e3, e4
+  return absolute, e1, e2, e3, e4, e5, e6, e7
 end
 
--- the record at `key` and its parse (v, absolute, e1, e2, e3, e4); nil when
+-- the record at `key` and its parse (v, absolute, e1, ..., e7); nil when
 -- there is none; BAD when something else sits there
 local function read_record(key)
   local v = redis.pcall("GET", key)
@@ -61,11 +76,43 @@ local function read_record(key)
   if type(v) ~= "string" then  -- an error reply: a hash or a list sits there
     return BAD
   end
-  local absolute, e1, e2, e3, e4 = parse(v)
+  local absolute, e1, e2, e3, e4, e5, e6, e7 = parse(v)
   if not absolute then
     return BAD
   end
-  return v, absolute, e1, e2, e3, e4
+  return v, absolute, e1, e2, e3, e4, e5, e6, e7
+end
+
+-- what scripts return of a record: lines 2 to 8 (absolute, created, user,
+-- label, meta, authenticated, details), never the hash nor `previous`; a
+-- six-line record gets "null" (signed in at creation) and "{}"
+local function shown(v, e5, e7)
+  if e7 then
+    return string.sub(v, ABSOLUTE_AT, e7 - 1)
+  end
+  return string.sub(v, ABSOLUTE_AT) .. "\nnull\n{}"
+end
+
+-- lines 7 to 9 of a record (authenticated, details, previous), with a
+-- six-line record's defaults filled in: the created time, "{}", ""
+local function extra(v, e1, e2, e5, e6, e7)
+  if e7 then
+    return string.sub(v, e5 + 1, e6 - 1), string.sub(v, e6 + 1, e7 - 1), string.sub(v, e7 + 1)
+  end
+  return string.sub(v, e1 + 1, e2 - 1), "{}", ""
+end
+
+-- `previous` with a just-rotated-away hash in front, at most `kept` entries
+local function pushed(previous, hash, now, kept)
+  local out, n = hash .. "@" .. string.format("%.0f", now), 1
+  for entry in string.gmatch(previous, "[^,]+") do
+    if n >= kept then
+      break
+    end
+    out = out .. "," .. entry
+    n = n + 1
+  end
+  return out
 end
 
 local function user_of(v, e2, e3)
@@ -116,17 +163,14 @@ local function extend(key, deadline)
 end
 
 -- the live record of a presented id: value, absolute, last use and the
--- end of its label line (meta follows); nil when unknown, wrong or dead (an
+-- ends of its lines 1 to 8 (see parse); nil when unknown, wrong or dead (an
 -- expired one is removed: expiry is final even if the caller's clock later
 -- steps back); BAD for a malformed record. `hash` "" skips the secret check
 -- (operator reads by key).
 local function live_record(record_key, u, x, member, hash, now, idle)
-  local v, absolute, _, _, _, e4 = read_record(record_key)
+  local v, absolute, e1, e2, e3, e4, e5, e6, e7 = read_record(record_key)
   if not v or v == BAD then
     return v
-  end
-  if hash ~= "" and string.sub(v, 1, HASH_LENGTH) ~= hash then
-    return nil
   end
   local score = redis.call("ZSCORE", u, member)
   if not score then
@@ -134,10 +178,43 @@ local function live_record(record_key, u, x, member, hash, now, idle)
   end
   local last = tonumber(score)
   if now >= expiry(absolute, last, idle) then
+    -- whatever secret was presented: expiry is final
     forget(record_key, u, x, member)
     return nil
   end
-  return v, absolute, last, e4
+  if hash ~= "" and string.sub(v, 1, HASH_LENGTH) ~= hash then
+    return nil
+  end
+  return v, absolute, last, e1, e2, e3, e4, e5, e6, e7
+end
+
+-- a presented hash that is not the record's: when it is one of the live
+-- record's previous secrets, rotated away at least `reuse_grace` ms before
+-- `now` (a stolen session), the owner's user json and whether the session
+-- was removed (`revoke` "1"); nil otherwise
+local function reused(record_key, u, x, member, hash, now, idle, reuse_grace, revoke)
+  local v, absolute, _, e2, e3, _, _, _, e7 = read_record(record_key)
+  if not v or v == BAD or not e7 then
+    return nil
+  end
+  local previous = string.sub(v, e7 + 1)
+  local at = string.find(previous, hash .. "@", 1, true)
+  if not at or (at > 1 and string.byte(previous, at - 1) ~= 44) then  -- 44: ","
+    return nil
+  end
+  local stop = string.find(previous, ",", at, true)
+  local rotated = tonumber(string.sub(previous, at + HASH_LENGTH + 1, (stop or 0) - 1))
+  if not rotated or now - rotated < reuse_grace then
+    return nil
+  end
+  local score = redis.call("ZSCORE", u, member)
+  if not score or now >= expiry(absolute, tonumber(score), idle) then
+    return nil
+  end
+  if revoke == "1" then
+    forget(record_key, u, x, member)
+  end
+  return user_of(v, e2, e3), revoke == "1"
 end
 
 -- rebuild the expiry index of a tag from its records (an index written by

@@ -11,10 +11,10 @@
 -- ARGV[8]  user json         ARGV[9]  user tag
 -- On a standalone server only (a cluster script cannot span slots):
 -- KEYS[5]  the slot map (:slots) ARGV[10] the tag's hash slot
--- Returns: the number of sessions evicted; 0 as well when this very record
--- is already stored (the client library retried after a lost reply); -1 if
--- another record holds the key (a 64-bit random collision: the caller
--- retries with a new key).
+-- Returns: the members of the sessions evicted (none as well when this very
+-- record is already stored: the client library retried after a lost
+-- reply); -1 if another record holds the key (a 64-bit random collision:
+-- the caller retries with a new key).
 --
 -- Cost: O(log k) per call, amortised, for a user with k sessions: expired
 -- sessions are found by range on the two indexes (each removed once), the
@@ -28,7 +28,7 @@ local limit, grace, user, tag = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8], A
 local existing = read_record(record)
 if existing then
   if existing ~= BAD and string.sub(existing, 1, HASH_LENGTH) == string.sub(value, 1, HASH_LENGTH) then
-    return 0
+    return {}
   end
   return -1
 end
@@ -46,7 +46,7 @@ if redis.call("ZCARD", u) ~= redis.call("ZCARD", x) then
   extend(x, latest + grace)
 end
 
-local evicted = 0
+local evicted = {}
 if not shared then
   for _, m in ipairs(redis.call("ZRANGEBYSCORE", x, "-inf", now)) do
     forget(record_key_of(u, m), u, x, m)
@@ -61,7 +61,7 @@ if not shared then
     if count >= limit then
       for _, m in ipairs(redis.call("ZRANGE", u, 0, count - limit)) do
         forget(record_key_of(u, m), u, x, m)
-        evicted = evicted + 1
+        evicted[#evicted + 1] = m
       end
     end
   end
@@ -88,7 +88,7 @@ else
   if limit > 0 then
     for i = 1, #live - limit + 1 do
       forget(record_key_of(u, live[i]), u, x, live[i])
-      evicted = evicted + 1
+      evicted[#evicted + 1] = live[i]
     end
   end
 end

@@ -7,9 +7,12 @@
 -- ARGV[3]  member            ARGV[4]  idle ttl (ms, 0 = off)
 -- ARGV[5]  touch interval (ms)
 -- ARGV[6]  garbage-collection grace (ms)
--- Returns: {record without its hash line, last use (ms)}; nil when the id
--- is unknown, wrong, expired (then removed) or destroyed; {"bad"} when the
--- record is malformed.
+-- ARGV[7]  reuse grace (ms)   ARGV[8]  revoke on reuse ("1" or "0")
+-- Returns: {the record's lines 2 to 8 (see shown), last use (ms)}; nil
+-- when the id is unknown, wrong, expired (then removed) or destroyed;
+-- {"reused", user json, 1 if revoked else 0} when the secret is one rotated
+-- away from the live session at least ARGV[7] ms ago (a stolen session;
+-- removed if ARGV[8] is "1"); {"bad"} when the record is malformed.
 --
 -- A successful read also makes sure Redis keeps the record at least until
 -- its expiry under the caller's policy plus the grace: a deploy that turns
@@ -17,11 +20,17 @@
 -- the new policy still honours.
 local now, member = tonumber(ARGV[1]), ARGV[3]
 local idle, interval, grace = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local v, absolute, last = live_record(KEYS[1], KEYS[2], KEYS[3], member, ARGV[2], now, idle)
+local v, absolute, last, _, _, _, _, e5, _, e7 = live_record(KEYS[1], KEYS[2], KEYS[3], member,
+  ARGV[2], now, idle)
 if v == BAD then
   return {BAD}
 end
 if not v then
+  local user, revoked = reused(KEYS[1], KEYS[2], KEYS[3], member, ARGV[2], now, idle,
+    tonumber(ARGV[7]), ARGV[8])
+  if user then
+    return {"reused", user, revoked and 1 or 0}
+  end
   return nil
 end
 if now > last and now - last >= interval then
@@ -30,8 +39,8 @@ if now > last and now - last >= interval then
   last = now
   if idle > 0 then
     redis.call("PEXPIREAT", KEYS[1], ms(expiry(absolute, now, idle) + grace))
-    return {string.sub(v, ABSOLUTE_AT), last}
+    return {shown(v, e5, e7), last}
   end
 end
 extend(KEYS[1], expiry(absolute, last, idle) + grace)
-return {string.sub(v, ABSOLUTE_AT), last}
+return {shown(v, e5, e7), last}

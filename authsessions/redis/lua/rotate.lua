@@ -1,25 +1,39 @@
--- rotate: give a live session a new secret; the old one stops working.
--- Does not touch.
+-- rotate: give a live session a new secret; the old one stops working and
+-- its hash joins the record's `previous` (a later reuse is detected by
+-- read.lua). Does not touch.
 --
 -- KEYS[1]  record key        KEYS[2]  last-use index (:u)
 -- KEYS[3]  expiry index (:x)
 -- ARGV[1]  now (ms)          ARGV[2]  sha256(old secret) hex
 -- ARGV[3]  member            ARGV[4]  idle ttl (ms, 0 = off)
 -- ARGV[5]  sha256(new secret) hex
--- Returns: 1 if rotated (also when this very rotation already happened and
--- the client library retried after a lost reply), 0 if the session is not
--- live, "bad" for a malformed record.
+-- ARGV[6]  "1" to reauthenticate (authenticated = now), else "0"
+-- ARGV[7]  how many previous secrets to keep
+-- Returns: the session's user json if rotated (also when this very
+-- rotation already happened and the client library retried after a lost
+-- reply), 0 if the session is not live, "bad" for a malformed record.
+-- The record is rewritten as nine lines whatever it was.
 local current = redis.pcall("GET", KEYS[1])
 if type(current) == "string" and string.sub(current, 1, HASH_LENGTH) == ARGV[5] then
-  return 1
+  local absolute, _, e2, e3 = parse(current)
+  if absolute then
+    return user_of(current, e2, e3)
+  end
 end
-local v = live_record(KEYS[1], KEYS[2], KEYS[3], ARGV[3], ARGV[2], tonumber(ARGV[1]),
-  tonumber(ARGV[4]))
+local now = tonumber(ARGV[1])
+local v, _, _, e1, e2, e3, e4, e5, e6, e7 = live_record(KEYS[1], KEYS[2], KEYS[3], ARGV[3],
+  ARGV[2], now, tonumber(ARGV[4]))
 if v == BAD then
   return BAD
 end
 if not v then
   return 0
 end
-redis.call("SET", KEYS[1], ARGV[5] .. string.sub(v, HASH_LENGTH + 1), "KEEPTTL")
-return 1
+local authenticated, details, previous = extra(v, e1, e2, e5, e6, e7)
+if ARGV[6] == "1" then
+  authenticated = ms(now)
+end
+local through_meta = e5 and string.sub(v, HASH_LENGTH + 1, e5 - 1) or string.sub(v, HASH_LENGTH + 1)
+redis.call("SET", KEYS[1], ARGV[5] .. through_meta .. "\n" .. authenticated .. "\n" .. details
+  .. "\n" .. pushed(previous, ARGV[2], now, tonumber(ARGV[7])), "KEEPTTL")
+return user_of(v, e2, e3)
