@@ -4,7 +4,9 @@ asyncio).
 
 ``SqlSessions(engine)`` (sync) and ``AsyncSqlSessions(async_engine)``;
 ``sessions_table()`` gives the table as SQLAlchemy metadata for your
-migrations; ``sqlite_engine()`` / ``async_sqlite_engine()`` build an engine
+migrations (``add_sign_in_columns`` / ``drop_sign_in_columns`` for the
+Alembic revision that upgrades a table made before sign-in details);
+``sqlite_engine()`` / ``async_sqlite_engine()`` build an engine
 configured for sessions (WAL, busy timeout; a shared connection in memory).
 """
 
@@ -17,7 +19,12 @@ except ImportError as _err:  # pragma: no cover - exercised in a subprocess test
 
 from ._async import AsyncSqlSessions
 from ._engines import async_sqlite_engine, sqlite_engine
-from ._schema import sessions_table
+from ._schema import (
+    UPGRADABLE,
+    add_sign_in_columns,
+    drop_sign_in_columns,
+    sessions_table,
+)
 from ._sync import SqlSessions
 
 del _sqlalchemy
@@ -25,7 +32,10 @@ del _sqlalchemy
 __all__ = [
     "AsyncSqlSessions",
     "SqlSessions",
+    "UPGRADABLE",
+    "add_sign_in_columns",
     "async_sqlite_engine",
+    "drop_sign_in_columns",
     "sessions_table",
     "sqlite_engine",
 ]

@@ -21,6 +21,7 @@ indexes, each for one query:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -43,6 +44,15 @@ UPGRADABLE = ("authenticated_ms", "details", "previous")
 """Columns added after the table's first release, each with a default:
 ``create_schema`` adds them to a table that lacks them."""
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,50}")
+
+
+def _upgradable_columns() -> list[Column[Any]]:
+    """New Column objects of ``UPGRADABLE`` (a Column belongs to one table)."""
+    return [
+        Column("authenticated_ms", BigInteger, nullable=True),
+        Column("details", Text, nullable=False, server_default=text("'{}'")),
+        Column("previous", Text, nullable=False, server_default=text("''")),
+    ]
 
 
 def check_table_name(name: object) -> str:
@@ -76,9 +86,7 @@ def sessions_table(metadata: MetaData | None = None, name: str = DEFAULT_TABLE) 
         Column("created_ms", BigInteger, nullable=False),
         Column("last_used_ms", BigInteger, nullable=False),
         Column("absolute_ms", BigInteger, nullable=False),
-        Column("authenticated_ms", BigInteger, nullable=True),
-        Column("details", Text, nullable=False, server_default=text("'{}'")),
-        Column("previous", Text, nullable=False, server_default=text("''")),
+        *_upgradable_columns(),
         Index(f"{name}_user_recent", "user_id", "last_used_ms"),
         Index(f"{name}_absolute", "absolute_ms"),
         Index(f"{name}_last_used", "last_used_ms"),
@@ -92,3 +100,33 @@ def add_column_sql(table: Table, name: str, dialect: Dialect) -> str:
     column = CreateColumn(table.c[name]).compile(dialect=dialect)
     quoted = dialect.identifier_preparer.format_table(table)
     return f"ALTER TABLE {quoted} ADD COLUMN {column}"
+
+
+def add_sign_in_columns(op: Any, table: str = DEFAULT_TABLE) -> None:
+    """In an Alembic revision's ``upgrade()``: add the columns of
+    ``UPGRADABLE`` to a sessions table made before them (what
+    ``create_schema`` does by itself). Existing rows read as signed in at
+    creation, remembered, with no client and nothing rotated away.
+
+    Args:
+        op: ``alembic.op``.
+        table: the store's table name.
+
+    Raises:
+        ConfigurationError: for a bad table name.
+    """
+    name = check_table_name(table)
+    for column in _upgradable_columns():
+        op.add_column(name, column)
+
+
+def drop_sign_in_columns(op: Any, table: str = DEFAULT_TABLE) -> None:
+    """In an Alembic revision's ``downgrade()``: drop what
+    ``add_sign_in_columns`` added (the sign-in details are lost).
+
+    Raises:
+        ConfigurationError: for a bad table name.
+    """
+    name = check_table_name(table)
+    for column in reversed(UPGRADABLE):
+        op.drop_column(name, column)

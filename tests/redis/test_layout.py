@@ -94,6 +94,39 @@ def test_sessions_written_by_version_0_1_keep_working(client: redis.Redis, prefi
     check_consistency(client, prefix)
 
 
+def test_six_line_records_gain_the_sign_in_fields_lazily(client: redis.Redis, prefix: str) -> None:
+    # a record written before sign-in details (six lines, as 0.1 and the
+    # first 0.2 builds wrote it): read as signed in at creation, remembered,
+    # no client; the first rotation rewrites it as nine lines
+    clock = FakeClock()
+    sid = create_v1(client, prefix, "ann", "old laptop", clock.ms)
+    record_key = f"{prefix}{{{sid[:16]}}}:s:{sid[16:32]}"
+    store = RedisSessions(client, prefix=prefix, clock=clock)
+    clock.advance(timedelta(minutes=1))
+    session = store.get_session(sid)
+    assert session is not None and session.authenticated_at == session.created_at
+    assert session.remember is True and session.client is None
+    (listed,) = store.get_sessions_for_user("ann")
+    assert listed == store.get_session_by_key(sid[:32]) == store.get_session(sid)
+    assert store.set_session_meta(sid, {"k": 1})
+    value = client.get(record_key)
+    assert isinstance(value, bytes) and value.count(b"\n") == 5, "set_meta rewrote the format"
+    again = store.reauthenticate(sid)
+    assert again is not None
+    value = client.get(record_key)
+    assert isinstance(value, bytes) and value.count(b"\n") == 8
+    session = store.get_session(again)
+    assert session is not None and session.meta == {"k": 1} and session.label == "old laptop"
+    assert session.authenticated_at - session.created_at == timedelta(minutes=1)
+    # the old secret is now a previous one: presented after the grace, a theft
+    seen: list[Any] = []
+    store.add_hook(seen.append)
+    clock.advance(timedelta(minutes=1))
+    assert store.get_session(sid) is None and store.get_session(again) is None
+    assert [e.kind for e in seen] == ["theft_suspected", "revoked"]
+    check_consistency(client, prefix)
+
+
 def test_admin_paths_on_a_large_database_walk_the_registries(
     redis_server_factory: Any, prefix: str
 ) -> None:

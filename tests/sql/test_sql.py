@@ -19,7 +19,16 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from authsessions import ConfigurationError, SessionBackendError, SessionId, SessionPolicy
-from authsessions.sql import AsyncSqlSessions, SqlSessions, sessions_table, sqlite_engine
+from authsessions.kit import mint_session_id, user_tag
+from authsessions.sql import (
+    UPGRADABLE,
+    AsyncSqlSessions,
+    SqlSessions,
+    add_sign_in_columns,
+    drop_sign_in_columns,
+    sessions_table,
+    sqlite_engine,
+)
 from authsessions.testing import FakeClock
 
 
@@ -540,6 +549,69 @@ def test_create_schema_says_when_a_table_of_that_name_does_not_match(tmp_path: A
     assert info.value.setting == "table"
     assert "does not match" in str(info.value)
     engine.dispose()
+
+
+@pytest.mark.parametrize("where", ["sqlite", "postgres"])
+def test_create_schema_adds_the_sign_in_columns_to_an_older_table(
+    where: str, request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the table as the first 0.2 builds made it, holding one session
+    engine = sqlite_engine() if where == "sqlite" else request.getfixturevalue("postgres_engine")
+    name = f"old{uuid.uuid4().hex[:10]}"
+    old = sa.Table(
+        name,
+        sa.MetaData(),
+        sa.Column("key", sa.String(32), primary_key=True),
+        sa.Column("secret_hash", sa.LargeBinary(32), nullable=False),
+        *(sa.Column(c, sa.Text, nullable=False) for c in ("user_id", "label", "meta")),
+        *(sa.Column(c, sa.BigInteger, nullable=False)
+          for c in ("created_ms", "last_used_ms", "absolute_ms")),
+    )  # fmt: skip
+    old.create(engine)
+    store = SqlSessions(engine, table=name)
+    parsed = mint_session_id(user_tag('"ann"'))
+    now = store.config.now_ms()
+    with engine.begin() as conn:
+        conn.execute(old.insert().values(
+            key=parsed.key, secret_hash=parsed.secret_hash(), user_id='"ann"', label='"old"',
+            meta="{}", created_ms=now, last_used_ms=now, absolute_ms=now + 3_600_000,
+        ))  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="authsessions.sql"):
+        store.create_schema()
+    assert caplog.text.count("added column") == len(UPGRADABLE)
+    store.create_schema()  # now a no-op
+    session = store.get_session(parsed.session_id())
+    assert session is not None and session.label == "old"
+    assert session.authenticated_at == session.created_at
+    assert session.remember is True and session.client is None
+    new = store.reauthenticate(parsed.session_id())
+    assert new is not None and store.get_session(new) is not None
+    assert [s.key for s in store.get_sessions_for_user("ann")] == [parsed.key]
+
+
+@pytest.mark.parametrize("where", ["sqlite", "postgres"])
+def test_the_alembic_operations_add_and_drop_the_sign_in_columns(
+    where: str, request: pytest.FixtureRequest
+) -> None:
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    engine = sqlite_engine() if where == "sqlite" else request.getfixturevalue("postgres_engine")
+    store = _store(engine)
+    sid = store.create_session(user_id="ann", label="l", meta={}, remember=False)
+    name = store.table.name
+    with engine.begin() as conn:
+        op = Operations(MigrationContext.configure(conn))
+        drop_sign_in_columns(op, table=name)
+    assert {c["name"] for c in sa.inspect(engine).get_columns(name)}.isdisjoint(UPGRADABLE)
+    with engine.begin() as conn:
+        add_sign_in_columns(Operations(MigrationContext.configure(conn)), table=name)
+    again = SqlSessions(engine, table=name)
+    session = again.get_session(sid)
+    assert session is not None and session.remember is True  # the flag went with the column
+    assert session.authenticated_at == session.created_at
+    with pytest.raises(ConfigurationError):
+        add_sign_in_columns(op, table="no good")
 
 
 class _Silent:
