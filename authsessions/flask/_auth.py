@@ -6,7 +6,8 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Collection
-from typing import Generic, ParamSpec, TypeVar
+from datetime import timedelta
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from flask import Blueprint, Flask, Response, g, request, url_for
 from werkzeug.exceptions import HTTPException
@@ -23,6 +24,7 @@ from authsessions.web import (
     CrossSiteRefused,
     Flows,
     NotLoggedIn,
+    ReauthenticationRequired,
     RequestState,
     Transport,
     WebSettings,
@@ -68,8 +70,11 @@ class SessionAuth(Generic[U, M]):
         app: the app, or None to call ``init_app`` later.
         transport, cookie, trusted_origins, csrf, login_url, label: as for
             ``authsessions.starlette.SessionAuth``.
-        frame_ancestors, retry_after: as for
+        frame_ancestors, retry_after, locate, reauth_url: as for
             ``authsessions.starlette.SessionAuth``.
+
+    The client's address is ``request.remote_addr``: behind a proxy, let
+    werkzeug's ``ProxyFix`` take it from the proxy's headers.
 
     Raises:
         ConfigurationError: for an invalid setting, or a store that is not
@@ -90,6 +95,8 @@ class SessionAuth(Generic[U, M]):
         label: Callable[[str | None], str] = device_label,
         frame_ancestors: str | None = "'none'",
         retry_after: int = 5,
+        locate: Callable[[Any], str | None] | None = None,
+        reauth_url: str | None = None,
     ) -> None:
         _check_sync_store(store)
         self.settings = WebSettings(
@@ -101,6 +108,8 @@ class SessionAuth(Generic[U, M]):
             label=label,
             frame_ancestors=frame_ancestors,
             retry_after=retry_after,
+            locate=locate,
+            reauth_url=reauth_url,
         )
         self.store = store
         self._flows: Flows[U, M] = Flows(store, self.settings)
@@ -193,11 +202,62 @@ class SessionAuth(Generic[U, M]):
 
         return checked
 
+    def recent(self, max_age: timedelta) -> Session[U, M]:
+        """The request's live session, if it signed in at most ``max_age`` ago.
+
+        Raises:
+            werkzeug.exceptions.HTTPException: 401 or 303 to ``login_url``
+                without a session; for an older sign-in, a 303 to
+                ``reauth_url`` (or ``login_url``) for a browser's page
+                request, else a 401 with an RFC 9470 step-up challenge.
+        """
+        try:
+            return self._flows.recent(self._state(), max_age)
+        except NotLoggedIn:
+            raise self._not_logged_in() from None
+        except ReauthenticationRequired:
+            target = request.full_path.rstrip("?")
+            location = self.settings.reauth_redirect(
+                request.method, request.headers.get("Accept"), target
+            )
+            if location is not None:
+                raise _response(303, "See Other", {"Location": location}) from None
+            challenge = self.settings.step_up_challenge(max_age)
+            raise _response(401, "Unauthorized", {"WWW-Authenticate": challenge}) from None
+
+    def require_recent(self, max_age: timedelta) -> Callable[[Callable[P, R]], Callable[P, R]]:
+        """Decorate a privileged view: it runs only for a session that
+        signed in at most ``max_age`` ago
+        (``@auth.require_recent(timedelta(minutes=10))``); see ``recent``
+        for the answers otherwise. After checking the credentials again,
+        call ``reauthenticate``.
+
+        Raises:
+            ConfigurationError: ``max_age`` is not a positive timedelta.
+        """
+        if not isinstance(max_age, timedelta) or max_age <= timedelta(0):
+            raise ConfigurationError("max_age", "must be a positive timedelta")
+
+        def decorate(view: Callable[P, R]) -> Callable[P, R]:
+            @functools.wraps(view)
+            def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+                self.recent(max_age)
+                return view(*args, **kwargs)
+
+            return checked
+
+        return decorate
+
     # -- flows ---------------------------------------------------------------
 
-    def login(self, *, user_id: U, meta: M, label: str | None = None) -> SessionId:
+    def login(
+        self, *, user_id: U, meta: M, label: str | None = None, remember: bool = True
+    ) -> SessionId:
         """Log ``user_id`` in on this request (the session it carried ends
         first: fixation defence) and send the cookie. Returns the SessionId.
+        The session records the client (address, user agent, ``locate``'s
+        location); ``remember=False`` makes the cookie end with the browser
+        and the session live at most the policy's ``browser_session_ttl``.
 
         Raises:
             werkzeug.exceptions.HTTPException: 403 for a login posted from
@@ -213,7 +273,23 @@ class SessionAuth(Generic[U, M]):
                 meta=meta,
                 label=label,
                 user_agent=request.headers.get("User-Agent"),
+                ip=request.remote_addr,
+                remember=remember,
             )
+        except CrossSiteRefused as err:
+            raise _response(403, f"Forbidden: {err.reason}") from None
+
+    def reauthenticate(self) -> SessionId | None:
+        """Record a fresh sign-in once the user has entered their
+        credentials again: ``authenticated_at`` becomes now and the secret
+        rotates (the new cookie is sent). None without a live session.
+
+        Raises:
+            werkzeug.exceptions.HTTPException: 403 for a request from
+                another site.
+        """
+        try:
+            return self._flows.reauthenticate(self._state())
         except CrossSiteRefused as err:
             raise _response(403, f"Forbidden: {err.reason}") from None
 

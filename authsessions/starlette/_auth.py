@@ -4,7 +4,8 @@ request flows and a small account app (devices page, revoke, logout)."""
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from starlette.applications import Starlette
@@ -28,6 +29,7 @@ from authsessions.web import (
     CookieSettings,
     CrossSiteRefused,
     NotLoggedIn,
+    ReauthenticationRequired,
     RequestState,
     Transport,
     WebSettings,
@@ -132,6 +134,16 @@ class SessionAuth(Generic[U, M]):
             as ``X-Frame-Options: DENY``); None to send neither.
         retry_after: the ``Retry-After`` seconds of the 503 a request gets
             when the store fails (default 5).
+        locate: a location for a login's IP address (``"Berlin, DE"``),
+            e.g. from a local MaxMind database; None (default) records
+            none. It must not make a network call on the login's path; if
+            it raises, the login goes on without a location (logged).
+        reauth_url: where ``require_recent`` sends a browser whose sign-in
+            is too old (``?next=<path>``); None: ``login_url``.
+
+    The client's address is the ASGI peer (``request.client``): behind a
+    proxy, let the server take it from the proxy's headers (uvicorn
+    ``--proxy-headers --forwarded-allow-ips``).
 
     Raises:
         ConfigurationError: for an invalid setting, or a store that is not
@@ -151,6 +163,8 @@ class SessionAuth(Generic[U, M]):
         label: Callable[[str | None], str] = device_label,
         frame_ancestors: str | None = "'none'",
         retry_after: int = 5,
+        locate: Callable[[Any], str | None] | None = None,
+        reauth_url: str | None = None,
     ) -> None:
         _check_asyncio_store(store)
         self.settings = WebSettings(
@@ -162,6 +176,8 @@ class SessionAuth(Generic[U, M]):
             label=label,
             frame_ancestors=frame_ancestors,
             retry_after=retry_after,
+            locate=locate,
+            reauth_url=reauth_url,
         )
         self.store = store
         self._flows: AsyncFlows[U, M] = AsyncFlows(store, self.settings)
@@ -214,14 +230,63 @@ class SessionAuth(Generic[U, M]):
         except NotLoggedIn:
             raise self._not_logged_in(request) from None
 
+    def require_recent(self, max_age: timedelta) -> Callable[[Request], Awaitable[Session[U, M]]]:
+        """A dependency for a privileged view: the request's session, if it
+        signed in at most ``max_age`` ago
+        (``Depends(auth.require_recent(timedelta(minutes=10)))``). A
+        browser's page request with an older sign-in is sent to
+        ``reauth_url`` (or ``login_url``) with ``?next=``; anything else
+        gets a 401 with an RFC 9470 step-up challenge. After checking the
+        credentials again, call ``reauthenticate``.
+
+        Raises:
+            ConfigurationError: ``max_age`` is not a positive timedelta.
+        """
+        if not isinstance(max_age, timedelta) or max_age <= timedelta(0):
+            raise ConfigurationError("max_age", "must be a positive timedelta")
+
+        async def recent(request: Request) -> Session[U, M]:
+            try:
+                return await self._flows.recent(self._state(request), max_age)
+            except NotLoggedIn:
+                raise self._not_logged_in(request) from None
+            except ReauthenticationRequired:
+                raise self._too_old(request, max_age) from None
+
+        return recent
+
+    def _too_old(self, request: Request, max_age: timedelta) -> HTTPException:
+        query = request.url.query
+        target = request.url.path + (f"?{query}" if query else "")
+        location = self.settings.reauth_redirect(
+            request.method, request.headers.get("accept"), target
+        )
+        if location is not None:
+            return HTTPException(303, headers={"Location": location})
+        return HTTPException(
+            401,
+            "a more recent sign-in is required",
+            headers={"WWW-Authenticate": self.settings.step_up_challenge(max_age)},
+        )
+
     # -- flows ---------------------------------------------------------------
 
     async def login(
-        self, request: Request, *, user_id: U, meta: M, label: str | None = None
+        self,
+        request: Request,
+        *,
+        user_id: U,
+        meta: M,
+        label: str | None = None,
+        remember: bool = True,
     ) -> SessionId:
         """Log ``user_id`` in on this request: the session the request
         carried ends (fixation defence), a new one starts, and its cookie is
-        sent. Returns the SessionId (for bearer clients, to hand over).
+        sent. Returns the SessionId (for bearer clients, to hand over). The
+        session records the client (address, user agent, ``locate``'s
+        location); ``remember=False`` ("remember me" unticked) makes the
+        cookie end with the browser and the session live at most the
+        policy's ``browser_session_ttl``.
 
         Raises:
             HTTPException: 403 for a login posted from another site.
@@ -236,7 +301,23 @@ class SessionAuth(Generic[U, M]):
                 meta=meta,
                 label=label,
                 user_agent=request.headers.get("user-agent"),
+                ip=request.client.host if request.client else None,
+                remember=remember,
             )
+        except CrossSiteRefused as err:
+            raise HTTPException(403, f"Forbidden: {err.reason}") from None
+
+    async def reauthenticate(self, request: Request) -> SessionId | None:
+        """Record a fresh sign-in once the user has entered their
+        credentials again: the session's ``authenticated_at`` becomes now
+        and its secret rotates (the new cookie is sent). None if the
+        request has no live session.
+
+        Raises:
+            HTTPException: 403 for a request from another site.
+        """
+        try:
+            return await self._flows.reauthenticate(self._state(request))
         except CrossSiteRefused as err:
             raise HTTPException(403, f"Forbidden: {err.reason}") from None
 

@@ -1,6 +1,7 @@
 """The framework-neutral parts of the web integrations: the session cookie,
 the cross-site check, device labels, the devices page, and the request flows
-(login, logout, log out everywhere, revoke, rotate) on any store.
+(login, logout, log out everywhere, revoke, rotate, reauthenticate, a recent
+sign-in required) on any store.
 
 ``authsessions.starlette`` (FastAPI, Starlette) and ``authsessions.flask``
 are built on these; an integration for another framework (Django, a plain
@@ -13,12 +14,13 @@ from ._async import AsyncFlows
 from ._cookies import CookieSettings, SameSite, is_loopback
 from ._csrf import SAFE_METHODS, origin_of, origin_refusal
 from ._labels import device_label
-from ._page import device_dicts, devices_page
+from ._page import device_dicts, devices_page, new_devices
 from ._redirects import local_path
 from ._request import (
     CrossSiteRefused,
     NotLoggedIn,
     PlainHttpWarning,
+    ReauthenticationRequired,
     RequestState,
     Source,
     Transport,
@@ -33,6 +35,7 @@ __all__ = [
     "Flows",
     "NotLoggedIn",
     "PlainHttpWarning",
+    "ReauthenticationRequired",
     "RequestState",
     "SAFE_METHODS",
     "SameSite",
@@ -44,6 +47,7 @@ __all__ = [
     "devices_page",
     "is_loopback",
     "local_path",
+    "new_devices",
     "origin_of",
     "origin_refusal",
 ]

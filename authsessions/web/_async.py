@@ -5,14 +5,23 @@ and turn NotLoggedIn and CrossSiteRefused into responses."""
 from __future__ import annotations
 
 import warnings
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
-from authsessions.kit import AsyncSessions, Session, SessionId, SessionPolicy, is_session_key
+from authsessions.kit import (
+    AsyncSessions,
+    Session,
+    SessionId,
+    SessionPolicy,
+    SystemClock,
+    is_session_key,
+)
 
 from ._request import (
     CrossSiteRefused,
     NotLoggedIn,
     PlainHttpWarning,
+    ReauthenticationRequired,
     RequestState,
     WebSettings,
 )
@@ -33,10 +42,16 @@ class AsyncFlows(Generic[U, M]):
         if lifetime is None and isinstance(policy, SessionPolicy):
             lifetime = policy.absolute_ttl
         self.max_age = None if lifetime is None else int(lifetime.total_seconds())
+        # the store's clock decides how recent a sign-in is (a test's fake one too)
+        self.clock = getattr(getattr(store, "config", None), "clock", None) or SystemClock()
 
-    def _set_cookie(self, state: RequestState[U, M], session_id: SessionId) -> None:
+    def _set_cookie(
+        self, state: RequestState[U, M], session_id: SessionId, *, remember: bool = True
+    ) -> None:
         if self.settings.uses_cookie:
-            state.set_cookie = self.settings.cookie.header(session_id, state.host, self.max_age)
+            # a browser-session login: no Max-Age, the cookie ends with the browser
+            max_age = self.max_age if remember else None
+            state.set_cookie = self.settings.cookie.header(session_id, state.host, max_age)
             problem = self.settings.plain_http_problem(state)
             if problem is not None:
                 warnings.warn(problem, PlainHttpWarning, stacklevel=3)
@@ -93,9 +108,15 @@ class AsyncFlows(Generic[U, M]):
         meta: M,
         label: str | None,
         user_agent: str | None,
+        ip: str | None = None,
+        remember: bool = True,
     ) -> SessionId:
         """End the session the request carries (fixation defence), create a
-        new one and send its cookie.
+        new one and send its cookie. The session records the client (``ip``
+        and ``user_agent``, located by the settings' ``locate``); with
+        ``remember=False`` the cookie has no ``Max-Age`` (it ends with the
+        browser) and the session lives at most the policy's
+        ``browser_session_ttl``.
 
         Raises:
             CrossSiteRefused: the login comes from another site (login CSRF).
@@ -109,10 +130,16 @@ class AsyncFlows(Generic[U, M]):
         if state.presented is not None:
             await self.store.destroy_session(state.presented)
             self._forget(state)
-        session_id = await self.store.create_session(user_id=user_id, label=chosen, meta=meta)
+        session_id = await self.store.create_session(
+            user_id=user_id,
+            label=chosen,
+            meta=meta,
+            client=self.settings.client(ip, user_agent),
+            remember=remember,
+        )
         state.presented, state.loaded, state.session = session_id, False, None
         state.source = "cookie" if self.settings.uses_cookie else "bearer"
-        self._set_cookie(state, session_id)
+        self._set_cookie(state, session_id, remember=remember)
         return session_id
 
     async def logout(self, state: RequestState[U, M]) -> bool:
@@ -179,14 +206,48 @@ class AsyncFlows(Generic[U, M]):
             CrossSiteRefused: the request comes from another site.
         """
         self._refuse_cross_site(state)
-        if state.presented is None:
+        return await self._new_secret(state, again=False)
+
+    async def reauthenticate(self, state: RequestState[U, M]) -> SessionId | None:
+        """Record that the user has just entered their credentials again
+        (call it once they are verified): the session's sign-in time becomes
+        now and its secret rotates, sent as the new cookie. None (and the
+        cookie cleared) if there is no live session.
+
+        Raises:
+            CrossSiteRefused: the request comes from another site (as a login).
+        """
+        if state.refusal is not None and state.source != "bearer":
+            raise CrossSiteRefused(state.refusal)
+        return await self._new_secret(state, again=True)
+
+    async def _new_secret(self, state: RequestState[U, M], *, again: bool) -> SessionId | None:
+        session = await self.current(state)
+        if state.presented is None or session is None:
             return None
-        new = await self.store.rotate_session(state.presented)
+        if again:
+            new = await self.store.reauthenticate(state.presented)
+        else:
+            new = await self.store.rotate_session(state.presented)
         if new is None:
             self._forget(state)
             self._clear_cookie(state)
             return None
         state.presented, state.loaded, state.session = new, False, None
         if state.source == "cookie":
-            self._set_cookie(state, new)
+            self._set_cookie(state, new, remember=session.remember)
         return new
+
+    async def recent(self, state: RequestState[U, M], max_age: timedelta) -> Session[U, M]:
+        """The request's live session, if it signed in at most ``max_age``
+        ago (a privileged action's guard: Kratos' privileged sessions,
+        Flask-Login's fresh logins).
+
+        Raises:
+            NotLoggedIn: there is no live session.
+            ReauthenticationRequired: there is, signed in too long ago.
+        """
+        session = await self.required(state)
+        if self.clock.now() - session.authenticated_at > max_age:
+            raise ReauthenticationRequired(max_age, session)
+        return session

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection
+from datetime import timedelta
+from ipaddress import IPv4Address, IPv6Address
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote
 
 import attrs
 
 from authsessions import SessionUtils
-from authsessions.kit import AuthSessionsError, ConfigurationError, Session, SessionId
+from authsessions.kit import (
+    AuthSessionsError,
+    ClientInfo,
+    ConfigurationError,
+    Session,
+    SessionId,
+)
 
 from ._cookies import CookieSettings, check_bool, is_loopback
 from ._csrf import origin_refusal
@@ -22,6 +30,7 @@ _log = logging.getLogger("authsessions.web")
 U = TypeVar("U")
 M = TypeVar("M")
 
+IPAddress = IPv4Address | IPv6Address
 Transport = Literal["cookie", "bearer", "both"]
 Source = Literal["cookie", "bearer"]
 Header = Callable[[str], str | None]
@@ -33,6 +42,23 @@ class NotLoggedIn(AuthSessionsError):
 
     def __init__(self) -> None:
         super().__init__("the request has no live session")
+
+
+class ReauthenticationRequired(AuthSessionsError):
+    """The request's session signed in longer ago than a view allows
+    (``require_recent``): the user must enter their credentials again (an
+    integration redirects a browser to ``reauth_url``, or answers 401 with
+    an RFC 9470 step-up challenge).
+
+    Attributes:
+        max_age: the longest time since sign-in the view accepts.
+        session: the request's (live) session.
+    """
+
+    def __init__(self, max_age: timedelta, session: Session[Any, Any]) -> None:
+        self.max_age = max_age
+        self.session = session
+        super().__init__(f"this needs a sign-in within the last {max_age}")
 
 
 class PlainHttpWarning(UserWarning):
@@ -103,6 +129,18 @@ def _check_frame_ancestors(_: object, __: object, value: Any) -> None:
         )
 
 
+def _check_locate(_: object, __: object, value: Any) -> None:
+    if value is not None and not callable(value):
+        raise ConfigurationError(
+            "locate", "must be a callable from an IP address to a location str, or None"
+        )
+
+
+def _check_reauth_url(_: object, __: object, value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or not value.startswith("/")):
+        raise ConfigurationError("reauth_url", "must be a local path such as '/reauth', or None")
+
+
 def _check_retry_after(_: object, __: object, value: Any) -> None:
     if type(value) is not int or value < 0:
         raise ConfigurationError("retry_after", "must be a whole number of seconds, 0 or more")
@@ -135,6 +173,26 @@ class WebSettings:
     label: Callable[[str | None], str] = attrs.field(default=device_label, validator=_check_label)
     frame_ancestors: str | None = attrs.field(default="'none'", validator=_check_frame_ancestors)
     retry_after: int = attrs.field(default=5, validator=_check_retry_after)
+    locate: Callable[[IPAddress], str | None] | None = attrs.field(
+        default=None, validator=_check_locate
+    )
+    reauth_url: str | None = attrs.field(default=None, validator=_check_reauth_url)
+
+    def client(self, ip: str | None, user_agent: str | None) -> ClientInfo:
+        """What a login records of its client: the address and user agent
+        as the request gives them (leniently), and the location ``locate``
+        finds for the address. A resolver that fails is logged and skipped:
+        it never fails a login."""
+        client = ClientInfo.from_request(ip=ip, user_agent=user_agent)
+        if self.locate is None or client.ip is None:
+            return client
+        try:
+            place = self.locate(client.ip)
+        except Exception:  # a resolver's failure must not fail the login
+            _log.warning("the location resolver failed; the login goes on without it",
+                         exc_info=True)  # fmt: skip
+            return client
+        return ClientInfo.from_request(ip=ip, user_agent=user_agent, location=place)
 
     @property
     def uses_cookie(self) -> bool:
@@ -255,3 +313,25 @@ class WebSettings:
         if self.transport == "cookie":
             return f'Cookie name="{self.cookie.name}"'
         return "Bearer"
+
+    def reauth_redirect(self, method: str, accept: str | None, target: str) -> str | None:
+        """Where to send a browser whose sign-in is too old:
+        ``reauth_url`` (else ``login_url``) with ``?next=<target>``, for a
+        GET or HEAD accepting HTML; None (answer 401) otherwise."""
+        url = self.reauth_url or self.login_url
+        if url is None or method.upper() not in ("GET", "HEAD"):
+            return None
+        if "text/html" not in (accept or ""):
+            return None
+        separator = "&" if "?" in url else "?"
+        return f"{url}{separator}next={quote(target)}"
+
+    def step_up_challenge(self, max_age: timedelta) -> str:
+        """The ``WWW-Authenticate`` value of a 401 for a sign-in too old
+        (RFC 9470's ``insufficient_user_authentication``, with ``max_age``
+        in seconds)."""
+        return (
+            f'{self.challenge()}, error="insufficient_user_authentication", '
+            f'error_description="A more recent sign-in is required", '
+            f'max_age="{int(max_age.total_seconds())}"'
+        )

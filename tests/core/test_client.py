@@ -30,7 +30,7 @@ def test_an_address_is_typed_and_a_str_is_parsed() -> None:
     assert isinstance(ClientInfo(ip="::1").ip, ipaddress.IPv6Address)
     for bad in ("not an address", "203.0.113.300", 42, b"1.2.3.4"):
         with pytest.raises(InvalidSessionDataError) as info:
-            ClientInfo(ip=bad)  # type: ignore[arg-type]
+            ClientInfo(ip=bad)
         assert info.value.field == "client"
 
 

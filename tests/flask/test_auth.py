@@ -4,6 +4,7 @@ own (``login_required``, ``init_app`` later, the missing extension)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -12,11 +13,14 @@ from flask import Flask, request
 
 from authsessions import ConfigurationError, InMemorySessions
 from authsessions.flask import CookieSettings, SessionAuth
+from authsessions.testing import FakeClock
 from tests.web.journeys import (
     BASE,
+    CLIENT_IP,
     JOURNEYS,
     SAME_ORIGIN,
     Outage,
+    a_privileged_view_needs_a_recent_sign_in,
     a_store_outage_is_a_503_that_keeps_the_user_logged_in,
     session_json,
 )
@@ -24,6 +28,7 @@ from tests.web.journeys import (
 
 def make_app(store: Any = None, **options: Any) -> tuple[Flask, SessionAuth[Any, Any]]:
     app = Flask(__name__)
+    options.setdefault("reauth_url", "/reauth-page")
     auth: SessionAuth[str, dict[str, Any]] = SessionAuth(
         store if store is not None else InMemorySessions(), app, transport="both", **options
     )
@@ -31,7 +36,17 @@ def make_app(store: Any = None, **options: Any) -> tuple[Flask, SessionAuth[Any,
 
     @app.post("/login")
     def login() -> Any:
-        return {"token": auth.login(user_id=request.form["user"], meta={})}
+        remember = request.form.get("remember") != "0"
+        return {"token": auth.login(user_id=request.form["user"], meta={}, remember=remember)}
+
+    @app.post("/reauth")
+    def reauth() -> Any:
+        return {"rotated": auth.reauthenticate() is not None}
+
+    @app.get("/sensitive")
+    @auth.require_recent(timedelta(minutes=10))
+    def sensitive() -> Any:
+        return session_json(auth.session)
 
     @app.get("/me")
     @auth.login_required
@@ -63,7 +78,14 @@ def make_app(store: Any = None, **options: Any) -> tuple[Flask, SessionAuth[Any,
 
 
 def http_client(app: Flask, base: str = BASE) -> Callable[[], httpx.Client]:
-    return lambda: httpx.Client(transport=httpx.WSGITransport(app=app), base_url=base)
+    transport = httpx.WSGITransport(app=app, remote_addr=CLIENT_IP)
+    return lambda: httpx.Client(transport=transport, base_url=base)
+
+
+def test_a_privileged_view_needs_a_recent_sign_in() -> None:
+    clock = FakeClock()
+    app, _ = make_app(InMemorySessions(clock=clock))
+    a_privileged_view_needs_a_recent_sign_in(http_client(app), clock)
 
 
 @pytest.fixture

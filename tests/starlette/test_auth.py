@@ -5,6 +5,7 @@ login redirect, the asyncio stores)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -17,25 +18,38 @@ from starlette.testclient import TestClient
 
 from authsessions import AsyncInMemorySessions, ConfigurationError
 from authsessions.starlette import CookieSettings, SessionAuth
+from authsessions.testing import FakeClock
 from tests.web.journeys import (
     BASE,
+    CLIENT_IP,
     JOURNEYS,
     SAME_ORIGIN,
     Outage,
+    a_privileged_view_needs_a_recent_sign_in,
     a_store_outage_is_a_503_that_keeps_the_user_logged_in,
     session_json,
 )
 
 
 def make_app(store: Any = None, **options: Any) -> tuple[Starlette, SessionAuth[Any, Any]]:
+    options.setdefault("reauth_url", "/reauth-page")
     auth: SessionAuth[str, dict[str, Any]] = SessionAuth(
         store if store is not None else AsyncInMemorySessions(), transport="both", **options
     )
 
     async def login(request: Request) -> JSONResponse:
         form = await request.form()
-        token = await auth.login(request, user_id=str(form["user"]), meta={})
+        remember = form.get("remember") != "0"
+        token = await auth.login(request, user_id=str(form["user"]), meta={}, remember=remember)
         return JSONResponse({"token": token})
+
+    async def reauth(request: Request) -> JSONResponse:
+        return JSONResponse({"rotated": await auth.reauthenticate(request) is not None})
+
+    recent = auth.require_recent(timedelta(minutes=10))
+
+    async def sensitive(request: Request) -> JSONResponse:
+        return JSONResponse(session_json(await recent(request)))
 
     async def me(request: Request) -> JSONResponse:
         return JSONResponse(session_json(await auth.required(request)))
@@ -65,6 +79,8 @@ def make_app(store: Any = None, **options: Any) -> tuple[Starlette, SessionAuth[
             Route("/logout", logout, methods=["POST"]),
             Route("/everywhere", everywhere, methods=["POST"]),
             Route("/revoke/{key}", revoke, methods=["POST"]),
+            Route("/reauth", reauth, methods=["POST"]),
+            Route("/sensitive", sensitive),
             Mount("/account", auth.account_app()),
         ],
         middleware=[auth.middleware],
@@ -75,7 +91,17 @@ def make_app(store: Any = None, **options: Any) -> tuple[Starlette, SessionAuth[
 @pytest.fixture
 def client() -> Callable[..., httpx.Client]:
     app, _ = make_app()
-    return lambda: TestClient(app, base_url=BASE, follow_redirects=False)
+    return lambda: TestClient(
+        app, base_url=BASE, follow_redirects=False, client=(CLIENT_IP, 50000)
+    )
+
+
+def test_a_privileged_view_needs_a_recent_sign_in() -> None:
+    clock = FakeClock()
+    app, _ = make_app(AsyncInMemorySessions(clock=clock))
+    a_privileged_view_needs_a_recent_sign_in(
+        lambda: TestClient(app, base_url=BASE, follow_redirects=False), clock
+    )
 
 
 @pytest.mark.parametrize("journey", JOURNEYS, ids=lambda j: j.__name__)

@@ -1,12 +1,15 @@
 """The same journeys through both integrations (Starlette and Flask), over
 HTTP with a sync httpx client, against a test app with these routes:
 
-- ``POST /login`` (form ``user``), ``GET /me`` (required), ``GET /maybe``
-  (optional), ``POST /rotate``, ``POST /logout``, ``POST /everywhere``,
-  ``POST /revoke/{key}``;
+- ``POST /login`` (form ``user``, ``remember`` "0" for a browser session),
+  ``GET /me`` (required), ``GET /maybe`` (optional), ``POST /rotate``,
+  ``POST /logout``, ``POST /everywhere``, ``POST /revoke/{key}``,
+  ``POST /reauth`` (reauthenticate), ``GET /sensitive`` (a sign-in within
+  10 minutes required; ``reauth_url`` is ``/reauth-page``);
 - the account pages mounted at ``/account``.
 
-Each test file builds its framework's app and passes a client factory."""
+Each test file builds its framework's app and passes a client factory
+whose requests come from ``CLIENT_IP``."""
 
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ SAME_ORIGIN = {"Origin": BASE, "Sec-Fetch-Site": "same-origin"}
 CROSS_SITE = {"Origin": "https://evil.test", "Sec-Fetch-Site": "cross-site"}
 SAME_SITE = {"Origin": "https://testserver:8443", "Sec-Fetch-Site": "same-site"}
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+CLIENT_IP = "203.0.113.9"
+BROWSER_PAGE = {"Accept": "text/html", "Sec-Fetch-Mode": "navigate"}
 
 Client = Callable[..., httpx.Client]
 
@@ -238,27 +243,63 @@ def a_request_sent_before_a_rotation_keeps_the_user_logged_in(client: Client) ->
         assert me(http) == 200
 
 
-JOURNEYS: list[Callable[[Client], None]] = [
-    the_cookie_has_the_safe_flags,
-    login_ends_the_session_the_request_carried,
-    required_and_optional,
-    a_dead_cookie_is_cleared,
-    logout_everywhere_keeps_this_device,
-    revoke_only_your_own_devices,
-    rotation_updates_the_cookie,
-    cross_site_requests_with_the_cookie_are_refused,
-    a_cross_site_login_is_refused,
-    bearer_requests_skip_the_cross_site_check,
-    the_account_pages,
-    a_cross_site_logout_without_the_cookie_is_refused,
-    the_account_pages_refuse_to_be_framed,
-    authenticated_responses_are_never_cached,
-    a_request_sent_before_a_rotation_keeps_the_user_logged_in,
-]
-
-
 def session_json(session: Any) -> dict[str, Any]:
-    return {"user": session.user_id, "key": session.key, "label": session.label}
+    client = session.client
+    return {
+        "user": session.user_id,
+        "key": session.key,
+        "label": session.label,
+        "remember": session.remember,
+        "ip": None if client is None or client.ip is None else str(client.ip),
+        "agent": None if client is None else client.user_agent,
+        "signed_in": session.authenticated_at.isoformat(),
+    }
+
+
+def a_login_records_its_client_and_remember_me_sets_the_cookie_kind(client: Client) -> None:
+    with client() as http:
+        response = login(http, **{"User-Agent": FIREFOX})
+        assert set_cookie(response)["__Host-session"]["max-age"] == str(30 * 86400)
+        me = http.get("/me").json()
+        assert (me["ip"], me["agent"], me["remember"]) == (CLIENT_IP, FIREFOX, True)
+    with client() as http:
+        response = http.post("/login", data={"user": "ann", "remember": "0"}, headers=SAME_ORIGIN)
+        # a browser-session login: no Max-Age, the cookie ends with the browser
+        assert set_cookie(response)["__Host-session"]["max-age"] == ""
+        assert http.get("/me").json()["remember"] is False
+        for flow in ("/rotate", "/reauth"):
+            response = http.post(flow, headers=SAME_ORIGIN)
+            assert response.status_code == 200, (flow, response.text)
+            assert set_cookie(response)["__Host-session"]["max-age"] == "", (
+                f"{flow} made a browser-session cookie persistent"
+            )
+        assert http.get("/me").json()["remember"] is False
+
+
+def a_privileged_view_needs_a_recent_sign_in(client: Client, clock: Any) -> None:
+    from datetime import timedelta
+
+    with client() as http:
+        login(http)
+        assert http.get("/sensitive").status_code == 200
+        clock.advance(timedelta(minutes=10, milliseconds=1))
+        page = http.get("/sensitive?tab=keys", headers=BROWSER_PAGE)
+        assert page.status_code == 303
+        assert page.headers["location"] == "/reauth-page?next=/sensitive%3Ftab%3Dkeys"
+        api = http.get("/sensitive")
+        assert api.status_code == 401
+        challenge = api.headers["www-authenticate"]
+        assert 'error="insufficient_user_authentication"' in challenge
+        assert 'max_age="600"' in challenge
+        before = http.cookies["__Host-session"]
+        assert http.post("/reauth", headers=CROSS_SITE).status_code == 403
+        response = http.post("/reauth", headers=SAME_ORIGIN)
+        assert response.status_code == 200
+        assert http.cookies["__Host-session"] != before, "reauthenticate did not rotate"
+        assert http.get("/sensitive").status_code == 200
+        assert me_with(client, before) == 401, "the id before the sign-in still works"
+    with client() as http:
+        assert http.get("/sensitive").status_code == 401  # no session at all
 
 
 class Outage:
@@ -304,3 +345,23 @@ def a_store_outage_is_a_503_that_keeps_the_user_logged_in(client: Client, store:
             assert http.cookies["__Host-session"] == sid
         store.down = False
         assert me(http) == 200
+
+
+JOURNEYS: list[Callable[[Client], None]] = [
+    the_cookie_has_the_safe_flags,
+    login_ends_the_session_the_request_carried,
+    required_and_optional,
+    a_dead_cookie_is_cleared,
+    logout_everywhere_keeps_this_device,
+    revoke_only_your_own_devices,
+    rotation_updates_the_cookie,
+    cross_site_requests_with_the_cookie_are_refused,
+    a_cross_site_login_is_refused,
+    bearer_requests_skip_the_cross_site_check,
+    the_account_pages,
+    a_cross_site_logout_without_the_cookie_is_refused,
+    the_account_pages_refuse_to_be_framed,
+    authenticated_responses_are_never_cached,
+    a_request_sent_before_a_rotation_keeps_the_user_logged_in,
+    a_login_records_its_client_and_remember_me_sets_the_cookie_kind,
+]

@@ -41,5 +41,37 @@ def test_device_dicts() -> None:
         "label": "a",
         "created_at": session.created_at.isoformat(),
         "last_used_at": session.last_used_at.isoformat(),
+        "authenticated_at": session.authenticated_at.isoformat(),
+        "ip": None,
+        "location": None,
         "current": True,
+        "new": True,
     }
+
+
+def test_the_page_shows_where_and_when_each_device_signed_in_and_marks_new_ones() -> None:
+    from datetime import timedelta
+
+    from authsessions import ClientInfo
+    from authsessions.testing import FakeClock
+
+    clock = FakeClock()
+    store = InMemorySessions(clock=clock)
+    store.create_session(user_id="u", label="Firefox on Linux", meta={},
+                         client=ClientInfo(ip="203.0.113.5", location="Berlin, DE"))  # fmt: skip
+    clock.advance(timedelta(days=3))
+    store.create_session(user_id="u", label="Firefox on Linux", meta={},
+                         client=ClientInfo(ip="2001:db8::7"))  # fmt: skip
+    here = store.create_session(user_id="u", label="Safari on <iPhone>", meta={},
+                                client=ClientInfo(location="Lyon & Paris"))  # fmt: skip
+    sessions = store.get_sessions_for_user("u")
+    html = devices_page(sessions, current_key=here.partition(".")[0])
+    assert "Berlin, DE (203.0.113.5)" in html and "2001:db8::7" in html
+    assert "Lyon &amp; Paris" in html and "Safari on &lt;iPhone&gt;" in html
+    # new: the iPhone, signed in now from a device never seen; not the
+    # second Firefox (a device the user had), nor the one three days old
+    assert html.count('class="new"') == 1
+    (row,) = re.findall(r'<tr data-key="\w+"><td class="label">([^<]*)<span class="new">', html)
+    assert row.startswith("Safari on &lt;iPhone&gt;")
+    marked = [d["label"] for d in device_dicts(sessions, "") if d["new"]]
+    assert marked == ["Safari on <iPhone>"]
