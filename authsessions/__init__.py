@@ -13,7 +13,7 @@ import logging as _logging
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from ._client import ClientInfo
+from ._client import ClientInfo, IPAddress
 from ._clock import Clock, SystemClock
 from ._converter import make_converter
 from ._errors import (
@@ -68,6 +68,7 @@ __all__ = [
     "ConfigurationError",
     "EmbeddedRedis",
     "Hook",
+    "IPAddress",
     "InMemorySessions",
     "InvalidSessionDataError",
     "LimitExceededError",

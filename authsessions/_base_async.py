@@ -32,7 +32,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import attrs
 
-from ._client import ClientInfo, from_details, push_previous, rotated_at
+from ._client import ClientInfo, IPAddress, from_details, push_previous, rotated_at
 from ._clock import from_ms
 from ._config import StoreConfig
 from ._errors import ConfigurationError, SessionBackendError, backend_errors
@@ -170,8 +170,8 @@ class AsyncStoreBase(Generic[U, M]):
             events.append(SessionRevoked(key=key, user_id=user, at=at, reason=RevokeReason.THEFT))
         await self._emit(*events)
 
-    async def _found(self, parsed: ParsedSessionId, operation: str) -> Any | None:
-        found = await self._read(parsed, operation)
+    async def _found(self, parsed: ParsedSessionId, operation: str, ip: str | None) -> Any | None:
+        found = await self._read(parsed, operation, ip)
         if type(found) is ReusedSecret:
             await self._reused(parsed.key, found)
             return None
@@ -229,28 +229,37 @@ class AsyncStoreBase(Generic[U, M]):
             self.backend, "create_session", "no free session key in three tries"
         )
 
-    async def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
+    async def get_user_id_from_session(
+        self, session_id: SessionId | None, *, ip: IPAddress | str | None = None
+    ) -> U | None:
         """See ``authsessions.Sessions.get_user_id_from_session``."""
+        seen = None if ip is None else self._config.codec.encode_ip(ip)
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
-        found = await self._found(parsed, "get_user_id_from_session")
+        found = await self._found(parsed, "get_user_id_from_session", seen)
         return None if found is None else self._user_id_of(parsed.key, found)
 
-    async def get_session_meta(self, session_id: SessionId | None) -> M | None:
+    async def get_session_meta(
+        self, session_id: SessionId | None, *, ip: IPAddress | str | None = None
+    ) -> M | None:
         """See ``authsessions.Sessions.get_session_meta``."""
+        seen = None if ip is None else self._config.codec.encode_ip(ip)
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
-        found = await self._found(parsed, "get_session_meta")
+        found = await self._found(parsed, "get_session_meta", seen)
         return None if found is None else self._meta_of(parsed.key, found)
 
-    async def get_session(self, session_id: SessionId | None) -> Session[U, M] | None:
+    async def get_session(
+        self, session_id: SessionId | None, *, ip: IPAddress | str | None = None
+    ) -> Session[U, M] | None:
         """See ``authsessions.Sessions.get_session``."""
+        seen = None if ip is None else self._config.codec.encode_ip(ip)
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
-        found = await self._found(parsed, "get_session")
+        found = await self._found(parsed, "get_session", seen)
         return None if found is None else self._session_of(parsed.key, found)
 
     async def get_session_by_key(self, key: str) -> Session[U, M] | None:
@@ -387,6 +396,7 @@ class AsyncStoreBase(Generic[U, M]):
             expires_ms=self._config.policy.expires_ms(found.absolute_ms, found.last_used_ms),
             authenticated_ms=found.authenticated_ms,
             details_json=found.details_json,
+            last_ip=found.last_ip,
         )
 
     # -- record primitives: implement these, or the operations below ------------
@@ -454,9 +464,11 @@ class AsyncStoreBase(Generic[U, M]):
 
     # -- operation primitives: defaults on the record primitives ----------------
 
-    async def _read(self, parsed: ParsedSessionId, operation: str) -> Any | None:
+    async def _read(self, parsed: ParsedSessionId, operation: str, ip: str | None) -> Any | None:
         """Validate a presented id and touch its session (at most once per
-        ``touch_interval``, never past its expiry); what was found, or None.
+        ``touch_interval``, never past its expiry), recording ``ip`` (the
+        request's address as ``Codec.encode_ip`` kept it; None: keep the
+        recorded one) with the touch; what was found, or None.
 
         A secret rotated away from a live session longer than the policy's
         ``reuse_grace`` ago (``policy.reused(rotated_at(previous, hash),
@@ -477,7 +489,9 @@ class AsyncStoreBase(Generic[U, M]):
                         await self._delete([parsed.key])
                     return ReusedSecret(record.user_json, policy.revoke_on_reuse)
                 if self._config.policy.touches(now, record.last_used_ms):
-                    record = record._replace(last_used_ms=now)
+                    record = record._replace(
+                        last_used_ms=now, last_ip=record.last_ip if ip is None else ip
+                    )
                     await self._store(record)
                 return record
 

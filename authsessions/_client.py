@@ -116,6 +116,43 @@ def truncated_ip(ip: IPAddress) -> IPAddress:
     return ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address
 
 
+def kept_ip(ip: object, keep: ClientDetails) -> str | None:
+    """The address a read records (``get_session(..., ip=...)``) as the
+    policy keeps it, as text; None for None or under ``"none"``.
+
+    Raises:
+        InvalidSessionDataError: ``ip`` is not an address (an
+            ``ipaddress`` value or its text).
+    """
+    if ip is None or keep == "none":
+        return None
+    try:
+        address = _ip(ip)
+    except InvalidSessionDataError:
+        raise InvalidSessionDataError(
+            "ip", "must be an IPv4Address, an IPv6Address, an address as str, or None"
+        ) from None
+    if address is None:  # pragma: no cover - excluded above
+        return None
+    return str(address if keep == "full" else truncated_ip(address))
+
+
+def stored_ip(key: str, text: object) -> IPAddress | None:
+    """The last-use address a store kept (None or its text).
+
+    Raises:
+        StoredDataError: it is not an address.
+    """
+    if text is None:
+        return None
+    if isinstance(text, str):
+        try:
+            return ipaddress.ip_address(text)
+        except ValueError:
+            pass
+    raise StoredDataError(key, "last_used_ip", "an IP address")
+
+
 def details_dict(client: ClientInfo | None, remember: bool, keep: ClientDetails) -> dict[str, Any]:
     """The details object a store keeps (before canonical JSON): only what
     differs from the defaults, and of the client only what ``keep`` allows."""

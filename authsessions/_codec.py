@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 import cattrs
 
-from ._client import ClientInfo, details_dict, from_details
+from ._client import ClientInfo, details_dict, from_details, kept_ip, stored_ip
 from ._clock import from_ms
 from ._errors import InvalidSessionDataError, LimitExceededError, StoredDataError
 from ._policy import SessionPolicy
@@ -170,6 +170,15 @@ class Codec(Generic[U, M]):
             return "{}"
         return dumps(details_dict(client, remember, self.policy.client_details))
 
+    def encode_ip(self, ip: object) -> str | None:
+        """The text a read records of its ``ip`` argument, as the policy's
+        ``client_details`` keeps it (None: record nothing).
+
+        Raises:
+            InvalidSessionDataError: ``ip`` is not an address or None.
+        """
+        return kept_ip(ip, self.policy.client_details)
+
     def check_label(self, label: object) -> str:
         """Return the label if it is a str within the policy's length.
 
@@ -236,9 +245,11 @@ class Codec(Generic[U, M]):
         absolute_ms: int | None = None,
         authenticated_ms: int | None = None,
         details_json: str = "{}",
+        last_ip: str | None = None,
     ) -> Session[U, M]:
         """The public record from stored parts (user id, meta and details
-        as JSON; ``authenticated_ms`` None means ``created_ms``).
+        as JSON; ``authenticated_ms`` None means ``created_ms``;
+        ``last_ip`` the last-use address as text, or None).
 
         Give the stored ``absolute_ms`` (the convention of ``sessions``:
         expiry then comes from the policy, as every store must compute it),
@@ -268,6 +279,7 @@ class Codec(Generic[U, M]):
             expires_ms,
             authenticated_ms=authenticated_ms,
             details=details,
+            last_ip=last_ip,
         )
 
     def build(
@@ -282,6 +294,7 @@ class Codec(Generic[U, M]):
         *,
         authenticated_ms: int | None = None,
         details: Any = None,
+        last_ip: Any = None,
     ) -> Session[U, M]:
         """A Session from JSON-decoded parts (what ``json.loads`` gave;
         ``details`` None or ``{}`` for a record without them,
@@ -306,6 +319,7 @@ class Codec(Generic[U, M]):
             authenticated_at=from_ms(created_ms if authenticated_ms is None else authenticated_ms),
             remember=remember,
             client=client,
+            last_used_ip=stored_ip(key, last_ip),
         )
 
     def sessions(
@@ -315,9 +329,9 @@ class Codec(Generic[U, M]):
         listings, several times faster than ``build`` per session.
 
         Each row is ``[key, absolute_ms, created_ms, last_used_ms, user,
-        label, meta, authenticated_ms, details]`` (``key`` after
-        ``key_prefix``; the last two may be left off, or null, for records
-        without them), which a store can have its backend assemble as one
+        label, meta, authenticated_ms, details, last_ip]`` (``key`` after
+        ``key_prefix``; the last three may be left off, or null, for
+        records without them), which a store can have its backend assemble as one
         JSON document and decode in one ``json.loads``. Expiry comes from
         the policy.
 
@@ -331,11 +345,11 @@ class Codec(Generic[U, M]):
         user: Any
         meta: Any
         for row in rows:
-            if len(row) == 9:
-                key, absolute, created, last, user, label, meta, auth, details = row
+            if len(row) == 10:
+                key, absolute, created, last, user, label, meta, auth, details, ip = row
             else:
                 key, absolute, created, last, user, label, meta = row
-                auth, details = None, None
+                auth, details, ip = None, None, None
             if not (type(absolute) is type(created) is type(last) is int):
                 raise StoredDataError(key_prefix + str(key), "record", "an authsessions record")
             expires = expires_ms(absolute, last)
@@ -344,6 +358,7 @@ class Codec(Generic[U, M]):
                 and type(meta) is plain_meta
                 and type(label) is str
                 and not details
+                and ip is None
                 and (auth is None or type(auth) is int)
             ):
                 # the common case inlined: a Session from exact JSON values
@@ -373,6 +388,7 @@ class Codec(Generic[U, M]):
                         expires,
                         authenticated_ms=auth,
                         details=details,
+                        last_ip=ip,
                     )
                 )
         return out

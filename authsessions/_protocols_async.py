@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Protocol, TypeVar
 
-from ._client import ClientInfo
+from ._client import ClientInfo, IPAddress
 from ._events import AsyncHook
 from ._ids import SessionId
 from ._session import Session, SessionList, SessionStats
@@ -61,23 +61,47 @@ class AsyncSessions(Protocol[UserId, Meta]):
         """
         ...
 
-    async def get_user_id_from_session(self, session_id: SessionId | None) -> UserId | None:
+    async def get_user_id_from_session(
+        self, session_id: SessionId | None, *, ip: IPAddress | str | None = None
+    ) -> UserId | None:
         """The owner of a live session; None for None, malformed, unknown,
         expired, destroyed or rotated-away ids.
+
+        ``ip``, the address the request came from, is recorded with the
+        touch (``Session.last_used_ip``: at most once per
+        ``touch_interval``), as much as the policy's ``client_details``
+        keeps; None keeps the recorded one.
 
         A secret rotated away from a live session more than the policy's
         ``reuse_grace`` ago is a stolen session: the read sends
         ``TheftSuspected`` and, if the policy's ``revoke_on_reuse`` (the
         default), revokes the session (``SessionRevoked``, reason THEFT).
-        The same holds for ``get_session_meta`` and ``get_session``."""
+        The same holds for ``get_session_meta`` and ``get_session``.
+
+        Raises:
+            InvalidSessionDataError: ``ip`` is not an address; nothing read.
+        """
         ...
 
-    async def get_session_meta(self, session_id: SessionId | None) -> Meta | None:
-        """A fresh copy of a live session's meta; None as above."""
+    async def get_session_meta(
+        self, session_id: SessionId | None, *, ip: IPAddress | str | None = None
+    ) -> Meta | None:
+        """A fresh copy of a live session's meta; None as above (``ip`` as above).
+
+        Raises:
+            InvalidSessionDataError: ``ip`` is not an address; nothing read.
+        """
         ...
 
-    async def get_session(self, session_id: SessionId | None) -> Session[UserId, Meta] | None:
-        """The whole record of a live session (after the touch); None as above."""
+    async def get_session(
+        self, session_id: SessionId | None, *, ip: IPAddress | str | None = None
+    ) -> Session[UserId, Meta] | None:
+        """The whole record of a live session (after the touch); None as
+        above (``ip`` as above).
+
+        Raises:
+            InvalidSessionDataError: ``ip`` is not an address; nothing read.
+        """
         ...
 
     async def get_session_by_key(self, key: str) -> Session[UserId, Meta] | None:

@@ -26,6 +26,8 @@ class StoredRecord(NamedTuple):
             (``Codec.encode_details``); ``"{}"``: remembered, no client.
         previous: the hashes of secrets rotated away and when
             (``push_previous``); ``""``: none.
+        last_ip: the address of the last recorded use, as text
+            (``Codec.encode_ip``); None: none recorded.
 
     Persist every field as it is (str, int, bytes or None): the base reads
     and writes them, a store never interprets them.
@@ -42,6 +44,7 @@ class StoredRecord(NamedTuple):
     authenticated_ms: int | None = None
     details_json: str = "{}"
     previous: str = ""
+    last_ip: str | None = None
 
     def __repr__(self) -> str:
         # a record is safe to show: it holds the secret's hash, shown as such

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._client import ClientInfo
+from ._client import ClientInfo, IPAddress
 
 UserId = TypeVar("UserId")
 Meta = TypeVar("Meta")
@@ -36,6 +36,9 @@ class Session(Generic[UserId, Meta]):
             remember=False)``: a cookie without ``Max-Age``).
         client: the client it signed in from, as the policy's
             ``client_details`` kept it; None if none was given.
+        last_used_ip: the address of the last recorded use (a read given
+            ``ip=``, recorded with a touch), as the policy kept it; None
+            if no read gave one.
     """
 
     key: str
@@ -48,6 +51,7 @@ class Session(Generic[UserId, Meta]):
     authenticated_at: datetime
     remember: bool = True
     client: ClientInfo | None = None
+    last_used_ip: IPAddress | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: ids as text, meta unstructured, times in ISO
@@ -81,6 +85,7 @@ _SETTERS = tuple(
         "authenticated_at",
         "remember",
         "client",
+        "last_used_ip",
     )
 )
 
@@ -96,13 +101,14 @@ def assemble(
     authenticated_at: datetime,
     remember: bool,
     client: ClientInfo | None,
+    last_used_ip: IPAddress | None = None,
 ) -> Session[Any, Any]:
     """A Session from values already checked (the codec's bulk path): set
     through the slots directly, half the cost of the attrs ``__init__``.
     The result is an ordinary Session, equal to one built normally."""
     session = _new(Session)
     (set_key, set_user, set_label, set_meta, set_created, set_used, set_expires, set_auth,
-     set_remember, set_client) = _SETTERS  # fmt: skip
+     set_remember, set_client, set_ip) = _SETTERS  # fmt: skip
     set_key(session, key)
     set_user(session, user_id)
     set_label(session, label)
@@ -113,6 +119,7 @@ def assemble(
     set_auth(session, authenticated_at)
     set_remember(session, remember)
     set_client(session, client)
+    set_ip(session, last_used_ip)
     return session
 
 

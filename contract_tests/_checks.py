@@ -54,6 +54,9 @@ def check_session(model: Model, found: Any, expected: ModelSession, what: str) -
     assert found.client == expected.client, (
         f"{what}: client {found.client!r} != {expected.client!r}"
     )
+    assert found.last_used_ip == expected.last_ip, (
+        f"{what}: last_used_ip {found.last_used_ip!r} != {expected.last_ip!r}"
+    )
 
 
 def check_listing(

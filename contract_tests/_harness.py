@@ -63,14 +63,15 @@ class Harness:
             self.users.append(user)
         return HiddenSessionId(session_id)
 
-    def get_user_id(self, session_id: Any) -> Any:
-        return self.driver.call("get_user_id_from_session", session_id)
+    def get_user_id(self, session_id: Any, **ip: Any) -> Any:
+        return self.driver.call("get_user_id_from_session", session_id, **ip)
 
-    def get_meta(self, session_id: Any) -> Any:
-        return self.driver.call("get_session_meta", session_id)
+    def get_meta(self, session_id: Any, **ip: Any) -> Any:
+        return self.driver.call("get_session_meta", session_id, **ip)
 
-    def get_session(self, session_id: Any) -> Session[Any, Any] | None:
-        found: Session[Any, Any] | None = self.driver.call("get_session", session_id)
+    def get_session(self, session_id: Any, **ip: Any) -> Session[Any, Any] | None:
+        """``ip``: ``ip=...`` when a rule passes the request's address."""
+        found: Session[Any, Any] | None = self.driver.call("get_session", session_id, **ip)
         return found
 
     def get_by_key(self, key: Any) -> Session[Any, Any] | None:

@@ -33,6 +33,18 @@ class ModelSession:
     rotated_at: int = 0
     # of a live session: its rotated-away ids, newest first
     previous: list[str] = attrs.Factory(list)
+    last_ip: Any = None
+
+
+def kept_ip(ip: Any, keep: str) -> Any:
+    """What a store keeps of a read's address under ``client_details``."""
+    if ip is None or keep == "none":
+        return None
+    address = ipaddress.ip_address(ip)
+    if keep == "truncated":
+        prefix = 24 if address.version == 4 else 48
+        address = ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address
+    return address
 
 
 def kept_client(client: Any, keep: str) -> Any:
@@ -181,10 +193,13 @@ class Model:
             s.status = "destroyed"
         return s
 
-    def read(self, session_id: object, now: int) -> ModelSession | None:
+    def read(self, session_id: object, now: int, ip: Any = None) -> ModelSession | None:
+        """A read; a touch records ``ip`` (already as the policy keeps it)."""
         s = self.live_of(session_id, now)
         if s is not None and now - s.last_used >= self.touch_interval and now > s.last_used:
             s.last_used = now
+            if ip is not None:
+                s.last_ip = ip
         return s
 
     def read_key(self, key: object, now: int) -> ModelSession | None:

@@ -85,6 +85,9 @@ PARAMETERS: tuple[tuple[str, str, str, str], ...] = (
     ("create_session", "absolute_ttl", "0.2", "a session's own, shorter lifetime"),
     ("create_session", "client", "0.2", "the client a session signed in from"),
     ("create_session", "remember", "0.2", "a browser-session login"),
+    ("get_user_id_from_session", "ip", "0.2", "the address a use came from"),
+    ("get_session_meta", "ip", "0.2", "the address a use came from"),
+    ("get_session", "ip", "0.2", "the address a use came from"),
     ("stats", "breakdown", "0.2", "counts by label and a histogram of sessions per user"),
 )
 

@@ -131,7 +131,9 @@ class SessionAuth(Generic[U, M]):
     def _before(self) -> Response | None:
         host = request.host
         own_origin = f"{request.scheme}://{host}".lower()
-        state = self.settings.read(request.method, request.headers.get, own_origin, host)
+        state = self.settings.read(
+            request.method, request.headers.get, own_origin, host, request.remote_addr
+        )
         g.authsessions = state
         if self.settings.blocks(state):
             return Response(f"Forbidden: {state.refusal}", 403, mimetype="text/plain")

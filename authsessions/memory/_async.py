@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar, Unpack, overload
 
 from authsessions.kit import (
     AsyncStoreBase,
+    IPAddress,
     ParsedSessionId,
     ReusedSecret,
     Session,
@@ -72,13 +73,16 @@ class AsyncInMemorySessions(AsyncStoreBase[U, M], Generic[U, M]):
     def _repr_fields(self) -> dict[str, Any]:
         return {"sessions": len(self._state)}
 
-    async def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
+    async def get_user_id_from_session(
+        self, session_id: SessionId | None, *, ip: IPAddress | str | None = None
+    ) -> U | None:
         """See ``authsessions.Sessions.get_user_id_from_session``."""
         # the base's read, without building a snapshot: every request pays it
+        seen = None if ip is None else self._config.codec.encode_ip(ip)
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
-        user_id = self._state.read_user_id(parsed)
+        user_id = self._state.read_user_id(parsed, seen)
         if type(user_id) is ReusedSecret:
             await self._reused(parsed.key, user_id)
             return None
@@ -87,8 +91,8 @@ class AsyncInMemorySessions(AsyncStoreBase[U, M], Generic[U, M]):
 
     # the operation primitives: each one call into the state, under its lock
 
-    async def _read(self, parsed: ParsedSessionId, operation: str) -> Any | None:
-        return self._state.read(parsed)
+    async def _read(self, parsed: ParsedSessionId, operation: str, ip: str | None) -> Any | None:
+        return self._state.read(parsed, ip)
 
     async def _read_key(self, key: str) -> Any | None:
         return self._state.read_key(key)

@@ -61,6 +61,7 @@ class Record:
     authenticated_ms: int
     details_json: str
     previous: str = ""
+    last_ip: str | None = None
 
 
 @attrs.define(slots=True)
@@ -177,11 +178,14 @@ class MemoryState(Generic[U, M]):
             record.user_id,
             record.authenticated_ms,
             record.details_json,
+            record.last_ip,
         )
 
     def session(self, snapshot: tuple[Any, ...]) -> Session[U, M]:
         """The Session of a snapshot (decoded outside the lock)."""
-        key, user_json, label, meta_json, created, last_used, expires, _, auth, details = snapshot
+        key, user_json, label, meta_json, created, last_used, expires, _, auth, details, ip = (
+            snapshot
+        )
         return self.config.codec.session(
             key=key,
             user_json=user_json,
@@ -192,6 +196,7 @@ class MemoryState(Generic[U, M]):
             expires_ms=expires,
             authenticated_ms=auth,
             details_json=details,
+            last_ip=ip,
         )
 
     def _sorted(self, snapshots: list[tuple[Any, ...]]) -> SessionList[U, M]:
@@ -239,30 +244,35 @@ class MemoryState(Generic[U, M]):
             self._pushed(index, now, parsed.key)
         return evicted
 
-    def _touched(self, parsed: ParsedSessionId) -> Record | ReusedSecret | None:
-        """The live record of a presented id, touched; call with the lock."""
+    def _touched(self, parsed: ParsedSessionId, ip: str | None) -> Record | ReusedSecret | None:
+        """The live record of a presented id, touched (recording ``ip``
+        unless None); call with the lock."""
         now = self.config.now_ms()
         record = self._live(parsed, now)
         if record is None:
             return self._reuse(parsed, now)
         if self.config.codec.policy.touches(now, record.last_used_ms):
             record.last_used_ms = now
+            if ip is not None:
+                record.last_ip = ip
             self._pushed(self.users[record.user_json], now, parsed.key)
         return record
 
-    def read(self, parsed: ParsedSessionId) -> tuple[Any, ...] | ReusedSecret | None:
+    def read(
+        self, parsed: ParsedSessionId, ip: str | None = None
+    ) -> tuple[Any, ...] | ReusedSecret | None:
         """The live session of a presented id, touched: its snapshot."""
         with self.lock:
-            record = self._touched(parsed)
+            record = self._touched(parsed, ip)
             if isinstance(record, Record):
                 return self._snapshot(parsed.key, record)
             return record
 
-    def read_user_id(self, parsed: ParsedSessionId) -> Any:
+    def read_user_id(self, parsed: ParsedSessionId, ip: str | None = None) -> Any:
         """The owner of a presented id's live session (touched), or None:
         the validate path, without a snapshot (user ids are immutable)."""
         with self.lock:
-            record = self._touched(parsed)
+            record = self._touched(parsed, ip)
             return record.user_id if type(record) is Record else record
 
     def read_key(self, key: str) -> tuple[Any, ...] | None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Generic, TypeVar, Unpack, overload
 
 from authsessions.kit import (
+    IPAddress,
     ParsedSessionId,
     ReusedSecret,
     Session,
@@ -76,13 +77,16 @@ class InMemorySessions(StoreBase[U, M], Generic[U, M]):
     def _repr_fields(self) -> dict[str, Any]:
         return {"sessions": len(self._state)}
 
-    def get_user_id_from_session(self, session_id: SessionId | None) -> U | None:
+    def get_user_id_from_session(
+        self, session_id: SessionId | None, *, ip: IPAddress | str | None = None
+    ) -> U | None:
         """See ``authsessions.Sessions.get_user_id_from_session``."""
         # the base's read, without building a snapshot: every request pays it
+        seen = None if ip is None else self._config.codec.encode_ip(ip)
         parsed = parse_session_id(session_id)
         if parsed is None:
             return None
-        user_id = self._state.read_user_id(parsed)
+        user_id = self._state.read_user_id(parsed, seen)
         if type(user_id) is ReusedSecret:
             self._reused(parsed.key, user_id)
             return None
@@ -91,8 +95,8 @@ class InMemorySessions(StoreBase[U, M], Generic[U, M]):
 
     # the operation primitives: each one call into the state, under its lock
 
-    def _read(self, parsed: ParsedSessionId, operation: str) -> Any | None:
-        return self._state.read(parsed)
+    def _read(self, parsed: ParsedSessionId, operation: str, ip: str | None) -> Any | None:
+        return self._state.read(parsed, ip)
 
     def _read_key(self, key: str) -> Any | None:
         return self._state.read_key(key)

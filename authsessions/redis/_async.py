@@ -363,8 +363,8 @@ class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
 
     # -- the operation primitives of the store base: one script each -----------
 
-    async def _read(self, parsed: ParsedSessionId, operation: str) -> Any | None:
-        call = self._args.read(parsed, self._config.now_ms())
+    async def _read(self, parsed: ParsedSessionId, operation: str, ip: str | None) -> Any | None:
+        call = self._args.read(parsed, self._config.now_ms(), ip)
         return self._found_of(parsed.key, await self._run(operation, _scripts.READ, call))
 
     async def _read_key(self, key: str) -> Any | None:

@@ -1,7 +1,7 @@
 """The Redis record format, written and read here and nowhere else in
 Python (``lua/_prelude.lua`` is its Lua reader).
 
-A record is one string of nine lines::
+A record is one string of ten lines::
 
     sha256(secret) hex (64 chars)
     absolute expiry (ms)
@@ -11,14 +11,15 @@ A record is one string of nine lines::
     meta JSON
     authenticated (ms)
     details JSON
+    last-use address JSON (null or a string)
     previous secrets ("" or "<sha256 hex>@<ms>,...")
 
-or of the first six only (written by 0.2.0; read as signed in at creation,
-no details, nothing rotated away, and rewritten as nine lines by the first
-rotation). JSON is canonical (ASCII-only), so no field holds a raw newline.
-Scripts return lines 2 to 8 (the *tail*: seven lines, or five for a
-six-line record read by key or id), and the last use, which lives in the
-user's index, beside it.
+or of the first six only (written before sign-in details; read as signed
+in at creation, no details, no last-use address, nothing rotated away, and
+rewritten as ten lines by a script that changes it). JSON is canonical
+(ASCII-only), so no field holds a raw newline. Scripts return lines 2 to 9
+(the *tail*: eight lines), and the last use, which lives in the user's
+index, beside it.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def format_record(
             meta_json,
             created,
             details_json,
+            "null",
             "",
         )
     )
@@ -76,16 +78,13 @@ def is_bad(reply: Any) -> bool:
 
 
 def split_tail(key: str, tail: Any) -> list[str]:
-    """The seven lines of a record's tail (a five-line tail, of a 0.2.0
-    record, gets "null" and "{}").
+    """The eight lines of a record's tail.
 
     Raises:
-        StoredDataError: it has neither seven lines nor five.
+        StoredDataError: it has not eight lines.
     """
     lines = as_text(tail).split("\n")
-    if len(lines) == 5:
-        lines += ["null", "{}"]
-    elif len(lines) != 7:
+    if len(lines) != 8:
         raise _malformed(key)
     return lines
 
@@ -108,11 +107,13 @@ def session(
     Raises:
         StoredDataError: the record is malformed or no longer fits the types.
     """
-    absolute, created, user_json, label_json, meta_json, auth, details_json = split_tail(key, tail)
+    absolute, created, user_json, label_json, meta_json, auth, details_json, ip = split_tail(
+        key, tail
+    )
     try:
         absolute_ms, created_ms, last_ms = int(absolute), int(created), int(last_used)
-        user, label, meta, auth_ms, details = json.loads(
-            f"[{user_json},{label_json},{meta_json},{auth},{details_json}]"
+        user, label, meta, auth_ms, details, last_ip = json.loads(
+            f"[{user_json},{label_json},{meta_json},{auth},{details_json},{ip}]"
         )
     except ValueError as err:
         raise _malformed(key) from err
@@ -126,11 +127,12 @@ def session(
         policy.expires_ms(absolute_ms, last_ms),
         authenticated_ms=auth_ms,
         details=details,
+        last_ip=last_ip,
     )
 
 
 def listing(codec: Codec[U, M], tag: str, reply: list[Any]) -> SessionList[U, M]:
-    """Sessions from a ``list_user`` reply (a string per session, nine
+    """Sessions from a ``list_user`` reply (a string per session, ten
     lines of JSON each), in the reply's order: the reply becomes one flat
     JSON array with a join and a replace, and is parsed in one call.
 
@@ -146,7 +148,7 @@ def listing(codec: Codec[U, M], tag: str, reply: list[Any]) -> SessionList[U, M]
         document = "[" + "\n".join(reply).replace("\n", ",") + "]"
     try:
         flat = json.loads(document)
-        if len(flat) != 9 * len(reply):
+        if len(flat) != 10 * len(reply):
             raise ValueError("a record with a field too many or too few")
     except ValueError:
         for row in reply:
@@ -155,20 +157,21 @@ def listing(codec: Codec[U, M], tag: str, reply: list[Any]) -> SessionList[U, M]
                 fields = json.loads("[" + text.replace("\n", ",") + "]")
             except ValueError as err:
                 raise _malformed(tag + text[1:17]) from err
-            if len(fields) != 9:
+            if len(fields) != 10:
                 raise _malformed(tag + text[1:17]) from None
         raise  # pragma: no cover - one row failed above
-    # [member, last use, absolute, created, user, label, meta, auth, details] * n
+    # [member, last use, absolute, created, user, label, meta, auth, details, ip] * n
     rows = zip(
-        flat[0::9],
-        flat[2::9],
-        flat[3::9],
-        flat[1::9],
-        flat[4::9],
-        flat[5::9],
-        flat[6::9],
-        flat[7::9],
-        flat[8::9],
+        flat[0::10],
+        flat[2::10],
+        flat[3::10],
+        flat[1::10],
+        flat[4::10],
+        flat[5::10],
+        flat[6::10],
+        flat[7::10],
+        flat[8::10],
+        flat[9::10],
         strict=True,
     )
     return codec.sessions(rows, key_prefix=tag)

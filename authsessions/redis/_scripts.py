@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from authsessions.kit import PREVIOUS_KEPT, TAG_LENGTH, ParsedSessionId, SessionPolicy
+from authsessions.kit import PREVIOUS_KEPT, TAG_LENGTH, ParsedSessionId, SessionPolicy, dumps
 
 from ._layout import RedisLayout, slot_of
 from ._records import format_record
@@ -104,8 +104,9 @@ class ScriptArgs:
             args.append(slot_of(tag))
         return keys, args
 
-    def read(self, parsed: ParsedSessionId, now: int) -> Call:
-        """lua/read.lua."""
+    def read(self, parsed: ParsedSessionId, now: int, ip: str | None = None) -> Call:
+        """lua/read.lua (``ip``: the address to record with a touch, as
+        ``Codec.encode_ip`` kept it)."""
         policy = self.policy
         args = [
             now,
@@ -116,6 +117,7 @@ class ScriptArgs:
             self.grace_ms,
             policy.reuse_grace_ms,
             "1" if policy.revoke_on_reuse else "0",
+            "" if ip is None else dumps(ip),
         ]
         return self.layout.session_keys(parsed.key), args
 

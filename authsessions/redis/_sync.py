@@ -365,8 +365,8 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
 
     # -- the operation primitives of the store base: one script each -----------
 
-    def _read(self, parsed: ParsedSessionId, operation: str) -> Any | None:
-        call = self._args.read(parsed, self._config.now_ms())
+    def _read(self, parsed: ParsedSessionId, operation: str, ip: str | None) -> Any | None:
+        call = self._args.read(parsed, self._config.now_ms(), ip)
         return self._found_of(parsed.key, self._run(operation, _scripts.READ, call))
 
     def _read_key(self, key: str) -> Any | None:

@@ -6,10 +6,11 @@ secret is stored. User ids, labels and meta are the canonical JSON every
 store writes (the label too, as a JSON string, because PostgreSQL text
 cannot hold NUL). Times are integer milliseconds since the epoch, decided by
 the store's clock. ``authenticated_ms`` (NULL: at creation), ``details``
-(remember flag and client, canonical JSON) and ``previous`` (hashes of
-rotated-away secrets) came later: ``UPGRADABLE`` names them, and
-``create_schema`` adds them to an older table (each has a default). Three
-indexes, each for one query:
+(remember flag and client, canonical JSON), ``previous`` (hashes of
+rotated-away secrets) and ``last_ip`` (the last use's address) came
+later: ``UPGRADABLE`` names them, and ``create_schema`` adds them to an
+older table (each has a default or is nullable). Three indexes, each for
+one query:
 
 - ``(user_id, last_used_ms)``: a user's sessions, most recently used first
   (listing, eviction at the cap, log out everywhere);
@@ -40,7 +41,7 @@ from sqlalchemy.schema import CreateColumn
 from authsessions.kit import ConfigurationError
 
 DEFAULT_TABLE = "authsessions"
-UPGRADABLE = ("authenticated_ms", "details", "previous")
+UPGRADABLE = ("authenticated_ms", "details", "previous", "last_ip")
 """Columns added after the table's first release, each with a default:
 ``create_schema`` adds them to a table that lacks them."""
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,50}")
@@ -52,6 +53,7 @@ def _upgradable_columns() -> list[Column[Any]]:
         Column("authenticated_ms", BigInteger, nullable=True),
         Column("details", Text, nullable=False, server_default=text("'{}'")),
         Column("previous", Text, nullable=False, server_default=text("''")),
+        Column("last_ip", Text, nullable=True),
     ]
 
 

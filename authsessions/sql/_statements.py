@@ -15,6 +15,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Table,
+    Text,
     and_,
     bindparam,
     case,
@@ -76,20 +77,24 @@ class _Builder:
             t.absolute_ms,
             t.authenticated_ms,
             t.details,
+            t.last_ip,
         )
 
     # -- one session --------------------------------------------------------
 
     @property
     def read_touching(self) -> Any:
-        """Validate and touch in one statement (touch_interval 0)."""
+        """Validate and touch in one statement (touch_interval 0); a touch
+        records the address :ip (NULL: keep the recorded one)."""
         t = self.table.c
         now: Any = bindparam("now")
+        ip: Any = bindparam("ip", type_=Text)
         touched = case((now > t.last_used_ms, now), else_=t.last_used_ms)
+        seen = case((and_(now > t.last_used_ms, ip.is_not(None)), ip), else_=t.last_ip)
         return (
             update(self.table)
             .where(self._presented(), self._live())
-            .values(last_used_ms=touched)
+            .values(last_used_ms=touched, last_ip=seen)
             .returning(*self._returned())
         )
 
@@ -101,12 +106,16 @@ class _Builder:
 
     @property
     def touch(self) -> Any:
-        """Record a use, unless another read already did (``:seen``)."""
+        """Record a use (and the address :ip, unless NULL), unless another
+        read already did (``:seen``)."""
         t = self.table.c
         return (
             update(self.table)
             .where(t.key == bindparam("b_key"), t.last_used_ms == bindparam("seen"))
-            .values(last_used_ms=bindparam("now"))
+            .values(
+                last_used_ms=bindparam("now"),
+                last_ip=func.coalesce(bindparam("ip", type_=Text), t.last_ip),
+            )
         )
 
     @property

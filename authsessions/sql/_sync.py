@@ -376,7 +376,7 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         self._one(operation, self._sql.forget_expired, {"b_key": key, "now": now})
 
     def _session(self, key: str, row: Any) -> Session[U, M]:
-        user_json, label_json, meta_json, created, last_used, absolute, auth, details = row
+        user_json, label_json, meta_json, created, last_used, absolute, auth, details, ip = row
         try:
             label = json.loads(label_json)
         except ValueError as err:
@@ -391,6 +391,7 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
             expires_ms=self._config.policy.expires_ms(absolute, last_used),
             authenticated_ms=auth,
             details_json=details,
+            last_ip=ip,
         )
 
     def _listing(self, rows: Sequence[Any]) -> SessionList[U, M]:
@@ -399,8 +400,9 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
             return SessionList()
         parts = [
             f'["{key}",{absolute},{created},{last},{user},{label},{meta},'
-            f"{'null' if auth is None else auth},{details}]"
-            for key, user, label, meta, created, last, absolute, auth, details in rows
+            f"{'null' if auth is None else auth},{details},"
+            f"{'null' if ip is None else dumps(ip)}]"
+            for key, user, label, meta, created, last, absolute, auth, details, ip in rows
         ]
         try:
             decoded = json.loads("[" + ",".join(parts) + "]")
@@ -412,18 +414,19 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
 
     # -- the operation primitives of the store base: one statement each -------
 
-    def _read(self, parsed: ParsedSessionId, operation: str) -> Any | None:
+    def _read(self, parsed: ParsedSessionId, operation: str, ip: str | None) -> Any | None:
         now = self._config.now_ms()
-        params = {"b_key": parsed.key, "b_hash": parsed.secret_hash(), "now": now}
+        params = {"b_key": parsed.key, "b_hash": parsed.secret_hash(), "now": now, "ip": ip}
         policy = self._config.policy
         if not policy.touch_interval_ms:
             rows = self._one(operation, self._sql.read_touching, params)
         else:
             rows = self._one(operation, self._sql.read, params)
             if rows and policy.touches(now, rows[0][4]):
-                touched = {"b_key": parsed.key, "seen": rows[0][4], "now": now}
+                touched = {"b_key": parsed.key, "seen": rows[0][4], "now": now, "ip": ip}
                 if self._one(operation, self._sql.touch, touched):
-                    rows = [(*rows[0][:4], now, *rows[0][5:])]
+                    row = rows[0]
+                    rows = [(*row[:4], now, *row[5:8], row[8] if ip is None else ip)]
         if not rows:
             return self._missed(operation, parsed, now)
         return rows[0]

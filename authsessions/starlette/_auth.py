@@ -60,7 +60,10 @@ class SessionMiddleware:
         host = headers.get("host", "")
         own_origin = f"{scope.get('scheme', 'http')}://{host}".lower()
         settings = self.auth.settings
-        state = settings.read(scope["method"], headers.get, own_origin, host)
+        client = scope.get("client")
+        state = settings.read(
+            scope["method"], headers.get, own_origin, host, client[0] if client else None
+        )
         scope[STATE] = state
         if settings.blocks(state):
             refused = PlainTextResponse(f"Forbidden: {state.refusal}", status_code=403)

@@ -82,7 +82,7 @@ class AsyncFlows(Generic[U, M]):
         if not state.loaded:
             state.loaded = True
             if state.presented is not None:
-                state.session = await self.store.get_session(state.presented)
+                state.session = await self.store.get_session(state.presented, ip=state.ip)
                 if state.session is None and state.source == "cookie":
                     key = state.presented.partition(".")[0]
                     if await self.store.get_session_by_key(key) is None:

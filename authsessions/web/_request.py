@@ -86,7 +86,8 @@ class RequestState(Generic[U, M]):
 
     ``presented`` is the SessionId the request carried (never in the repr);
     ``source`` where it came from; ``refusal`` why this request, if it
-    changes state, comes from another site (None: it does not)."""
+    changes state, comes from another site (None: it does not); ``ip``
+    the client's address, if it is one (recorded with the session's touch)."""
 
     presented: SessionId | None = attrs.field(repr=False)
     source: Source | None
@@ -97,6 +98,7 @@ class RequestState(Generic[U, M]):
     loaded: bool = False
     session: Session[U, M] | None = None
     set_cookie: str | None = attrs.field(default=None, repr=False)
+    ip: IPAddress | None = None
 
 
 def _check_transport(_: object, __: object, value: Any) -> None:
@@ -266,11 +268,11 @@ class WebSettings:
         return 503, "Service Unavailable: sessions cannot be checked right now", headers
 
     def read(
-        self, method: str, header: Header, own_origin: str, host: str
+        self, method: str, header: Header, own_origin: str, host: str, ip: str | None = None
     ) -> RequestState[Any, Any]:
         """The state of a new request: the SessionId it presents (the
-        Authorization header first, with transport "both") and whether it
-        is cross-site."""
+        Authorization header first, with transport "both"), whether it is
+        cross-site, and the client's address (``ip``, when it is one)."""
         presented: SessionId | None = None
         source: Source | None = None
         if self.transport != "cookie":
@@ -290,6 +292,7 @@ class WebSettings:
             https=own_origin.lower().startswith("https:"),
             # every current browser sends Sec-Fetch-Mode; HTTP clients do not
             browser=header("sec-fetch-mode") is not None,
+            ip=ClientInfo.from_request(ip=ip, user_agent=None).ip,
         )
 
     def blocks(self, state: RequestState[Any, Any]) -> bool:

@@ -84,7 +84,7 @@ class Flows(Generic[U, M]):
         if not state.loaded:
             state.loaded = True
             if state.presented is not None:
-                state.session = self.store.get_session(state.presented)
+                state.session = self.store.get_session(state.presented, ip=state.ip)
                 if state.session is None and state.source == "cookie":
                     key = state.presented.partition(".")[0]
                     if self.store.get_session_by_key(key) is None:

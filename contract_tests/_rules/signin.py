@@ -160,3 +160,64 @@ class SignInRules(ContractBase):
             assert session is not None and session.authenticated_at == session.created_at, (
                 "rotate_session changed the sign-in time (only reauthenticate does)"
             )
+
+    def test_the_last_use_records_its_address_at_most_once_per_touch_interval(
+        self, sessions_factory: StoreFactory
+    ) -> None:
+        user, meta = self._sample()
+        policy = SessionPolicy(touch_interval=timedelta(minutes=1))
+        a, b = "198.51.100.7", ipaddress.ip_address("2001:db8::42")
+        with self.open(sessions_factory, policy=policy) as store:
+            sid = store.create(user, meta)
+            first = store.get_session(sid, ip=a)
+            assert first is not None and first.last_used_ip is None, "no touch, yet recorded"
+            store.clock.advance(timedelta(minutes=1))
+            assert store.get_user_id(sid, ip=a) is not None
+            found = store.get_by_key(sid.key)
+            assert found is not None
+            assert found.last_used_ip == ipaddress.ip_address(a), (
+                f"a touch did not record its address: {found.last_used_ip!r}"
+            )
+            store.clock.advance(timedelta(seconds=10))
+            assert store.get_meta(sid, ip=b) is not None
+            found = store.get_session(sid)
+            assert found is not None and found.last_used_ip == ipaddress.ip_address(a), (
+                "an address was recorded inside the touch interval"
+            )
+            store.clock.advance(timedelta(minutes=1))
+            found = store.get_session(sid, ip=b)
+            assert found is not None and found.last_used_ip == b
+            assert type(found.last_used_ip) is ipaddress.IPv6Address
+            store.clock.advance(timedelta(minutes=1))
+            store.get_session(sid)  # a touch without an address keeps the last one
+            (listed,) = store.for_user(user)
+            assert listed.last_used_ip == b
+            assert [s.last_used_ip for s in store.iter_all()] == [b]
+
+    @pytest.mark.parametrize(("keep", "kept"), [("truncated", "198.51.100.0"), ("none", None)])
+    def test_the_policy_decides_how_much_of_the_last_address_is_kept(
+        self, sessions_factory: StoreFactory, keep: Any, kept: str | None
+    ) -> None:
+        user, meta = self._sample()
+        with self.open(sessions_factory, policy=SessionPolicy(client_details=keep)) as store:
+            sid = store.create(user, meta)
+            store.clock.advance(1)
+            found = store.get_session(sid, ip="198.51.100.7")
+            assert found is not None
+            assert found.last_used_ip == (None if kept is None else ipaddress.ip_address(kept))
+
+    def test_a_bad_address_is_refused_and_the_read_does_nothing(
+        self, sessions_factory: StoreFactory
+    ) -> None:
+        user, meta = self._sample()
+        with self.open(sessions_factory) as store:
+            sid = store.create(user, meta)
+            store.clock.advance(1)
+            for read in (store.get_user_id, store.get_meta, store.get_session):
+                with pytest.raises(InvalidSessionDataError) as info:
+                    read(sid, ip="localhost")
+                assert info.value.field == "ip"
+            found = store.get_by_key(sid.key)
+            assert found is not None and found.last_used_at == found.created_at, (
+                "a read refused for its address touched the session"
+            )

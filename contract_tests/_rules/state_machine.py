@@ -3,6 +3,7 @@ forward and back, checked step by step against the reference model."""
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 from collections.abc import Callable
 from datetime import timedelta
@@ -28,7 +29,7 @@ from .._base import ContractBase, StoreFactory
 from .._checks import check_listing, check_session, same_typed, to_ms
 from .._driver import StoreDriver
 from .._harness import HiddenSessionId, hide
-from .._model import Model, ModelSession, kept_client
+from .._model import Model, ModelSession, kept_client, kept_ip
 from .._namespaces import new_namespace
 from .._strategies import clients
 
@@ -97,6 +98,11 @@ def build_machine(
     near_idle = [idle // 2, idle // 3, idle - 1] if idle else [policy.absolute_ttl_ms // 3]
     spacings = st.sampled_from(near_idle) | st.sampled_from([0, 1, 1000])
     cap = policy.max_sessions_per_user or 3
+    # a read's address: none, or one of a few (as text or typed), so that
+    # reads from the same address and from another both happen
+    addresses = st.none() | st.sampled_from(
+        ["198.51.100.7", "2001:db8::42", ipaddress.ip_address("198.51.100.99")]
+    )
     device_counts = st.integers(cap, cap + 3) | st.integers(2, 6)
 
     class SessionsMachine(RuleBasedStateMachine):
@@ -272,12 +278,14 @@ def build_machine(
                 for session_id in list(self.model.by_id):
                     self.get_session(hide(session_id))
 
-        def _read(self, operation: str, session_id: str) -> tuple[Any, Any]:
-            """Read through the store and the model: (found, expected);
-            a stolen session's read must send its events and find nothing."""
+        def _read(self, operation: str, session_id: str, ip: Any = None) -> tuple[Any, Any]:
+            """Read through the store and the model, from address ``ip``
+            (None: none given): (found, expected); a stolen session's read
+            must send its events and find nothing."""
             stolen = self.model.reused(session_id, self.now)
-            expected = None if stolen is not None else self.model.read(session_id, self.now)
-            found = self.driver.call(operation, session_id)
+            kept = kept_ip(ip, policy.client_details)
+            expected = None if stolen is not None else self.model.read(session_id, self.now, kept)
+            found = self.driver.call(operation, session_id, **({} if ip is None else {"ip": ip}))
             if stolen is None:
                 self._check_events(operation, [])
                 return found, expected
@@ -290,9 +298,9 @@ def build_machine(
             )
             return found, None
 
-        @rule(session_id=ids)
-        def get_user_id(self, session_id: str) -> None:
-            found, expected = self._read("get_user_id_from_session", session_id)
+        @rule(session_id=ids, ip=addresses)
+        def get_user_id(self, session_id: str, ip: Any) -> None:
+            found, expected = self._read("get_user_id_from_session", session_id, ip)
             if expected is None:
                 assert found is None, f"a dead id returned a user id {self.t}"
             else:
@@ -300,9 +308,9 @@ def build_machine(
                     f"get_user_id_from_session: {found!r} != {expected.user!r} {self.t}"
                 )
 
-        @rule(session_id=ids)
-        def get_meta(self, session_id: str) -> None:
-            found, expected = self._read("get_session_meta", session_id)
+        @rule(session_id=ids, ip=addresses)
+        def get_meta(self, session_id: str, ip: Any) -> None:
+            found, expected = self._read("get_session_meta", session_id, ip)
             if expected is None:
                 assert found is None, f"a dead id returned meta {self.t}"
                 return
@@ -312,9 +320,9 @@ def build_machine(
             if isinstance(found, dict | list) or hasattr(found, "__attrs_attrs__"):
                 assert again is not found, "meta must be a fresh object on every read"
 
-        @rule(session_id=ids)
-        def get_session(self, session_id: str) -> None:
-            found, expected = self._read("get_session", session_id)
+        @rule(session_id=ids, ip=addresses)
+        def get_session(self, session_id: str, ip: Any = None) -> None:
+            found, expected = self._read("get_session", session_id, ip)
             if expected is None:
                 assert found is None, f"a dead id returned a session {self.t}"
             else:

@@ -86,6 +86,7 @@ BUGS = {
     "ReauthKeepsSignInTime": "reauthenticate rotates but keeps authenticated_at",
     "RememberIgnored": "a remember=False login gets the policy's full lifetime",
     "ClientKeptWhole": "client_details='truncated' keeps the whole address",
+    "AddressOnEveryRead": "a read records its address even inside the touch interval",
 }
 PAGE = 100
 
@@ -101,7 +102,7 @@ class KitStore:
         self.config: StoreConfig[Any, Any] = StoreConfig.build(**options)
         self.lock = threading.Lock()
         # key -> [hash, user_json, label, meta_json, created, absolute, last_used, hidden,
-        #         authenticated, details_json, previous]
+        #         authenticated, details_json, previous, last_ip]
         self.records: dict[str, list[Any]] = {}
         self.hooks: list[Any] = []
         self.grace: dict[str, tuple[bytes, int]] = {}  # RotationGraceWindow only
@@ -153,6 +154,7 @@ class KitStore:
             expires_ms=self._expires(record),
             authenticated_ms=record[8],
             details_json=record[9],
+            last_ip=record[11],
         )
 
     def _listing(self, keys: list[str], now: int) -> SessionList[Any, Any]:
@@ -261,7 +263,7 @@ class KitStore:
             self.records[parsed.key] = [
                 parsed.secret_hash(), user_json, label, meta_json,
                 now, policy.absolute_ms(now, lifetime_ms), now, False,
-                now, details_json, "",
+                now, details_json, "", None,
             ]  # fmt: skip
         at, user = self._now(), self._event_user(parsed.key, user_json)
         events: list[SessionEvent[Any]] = []
@@ -314,7 +316,8 @@ class KitStore:
             )
         return events
 
-    def _touch(self, session_id: object) -> tuple[str, list[Any]] | None:
+    def _touch(self, session_id: object, ip: Any = None) -> tuple[str, list[Any]] | None:
+        seen = self.config.codec.encode_ip(ip)
         events: list[SessionEvent[Any]] = []
         touched = None
         with self.lock:
@@ -328,12 +331,16 @@ class KitStore:
                     now, record[6]
                 ):
                     record[6] = now
+                    if seen is not None:
+                        record[11] = seen
+                elif "AddressOnEveryRead" in self.bugs and seen is not None:
+                    record[11] = seen
                 touched = key, list(record)
         self._emit(events)
         return touched
 
-    def get_user_id_from_session(self, session_id: SessionId | None) -> Any:
-        found = self._touch(session_id)
+    def get_user_id_from_session(self, session_id: SessionId | None, *, ip: Any = None) -> Any:
+        found = self._touch(session_id, ip)
         if found is None:
             return None
         key, record = found
@@ -342,8 +349,8 @@ class KitStore:
             return int(user)
         return user
 
-    def get_session_meta(self, session_id: SessionId | None) -> Any:
-        found = self._touch(session_id)
+    def get_session_meta(self, session_id: SessionId | None, *, ip: Any = None) -> Any:
+        found = self._touch(session_id, ip)
         if found is None:
             return None
         key, record = found
@@ -355,8 +362,10 @@ class KitStore:
             return self.meta_cache.setdefault(key, self.config.codec.decode_meta(key, record[3]))
         return self.config.codec.decode_meta(key, record[3])
 
-    def get_session(self, session_id: SessionId | None) -> Session[Any, Any] | None:
-        found = self._touch(session_id)
+    def get_session(
+        self, session_id: SessionId | None, *, ip: Any = None
+    ) -> Session[Any, Any] | None:
+        found = self._touch(session_id, ip)
         return None if found is None else self._session(*found)
 
     def get_session_by_key(self, key: str) -> Session[Any, Any] | None:

@@ -46,6 +46,7 @@ CAUGHT_BY = {
     "ReauthKeepsSignInTime": "reauthenticate_records_a_fresh_sign_in",
     "RememberIgnored": "browser_session_login",
     "ClientKeptWhole": "how_much_of_the_client",
+    "AddressOnEveryRead": "at_most_once_per_touch_interval",
 }
 
 # what random operation sequences do not reach on their own, so only the

@@ -57,7 +57,7 @@ def check_consistency(client: Any, prefix: str) -> Snapshot:
             f"record {key} is missing from its user's expiry index"
         )
         lines = value.split(b"\n")
-        assert len(lines) in (6, 9) and len(lines[0]) == 64, f"record {key} is half-written"
+        assert len(lines) in (6, 10) and len(lines[0]) == 64, f"record {key} is half-written"
         assert client.pttl(key) > 0, f"record {key} has no TTL"
     for index_key, members in [*snap.entries.items(), *snap.expiries.items()]:
         base = index_key[:-1]

@@ -114,7 +114,7 @@ def test_six_line_records_gain_the_sign_in_fields_lazily(client: redis.Redis, pr
     again = store.reauthenticate(sid)
     assert again is not None
     value = client.get(record_key)
-    assert isinstance(value, bytes) and value.count(b"\n") == 8
+    assert isinstance(value, bytes) and value.count(b"\n") == 9
     session = store.get_session(again)
     assert session is not None and session.meta == {"k": 1} and session.label == "old laptop"
     assert session.authenticated_at - session.created_at == timedelta(minutes=1)

@@ -70,6 +70,7 @@ def test_the_schema_is_one_table_with_three_indexes() -> None:
     assert [c.name for c in table.columns] == [
         "key", "secret_hash", "user_id", "label", "meta",
         "created_ms", "last_used_ms", "absolute_ms", "authenticated_ms", "details", "previous",
+        "last_ip",
     ]  # fmt: skip
     assert {tuple(c.name for c in i.columns) for i in table.indexes} == {
         ("user_id", "last_used_ms"),

@@ -100,7 +100,8 @@ def test_a_privileged_view_needs_a_recent_sign_in() -> None:
     clock = FakeClock()
     app, _ = make_app(AsyncInMemorySessions(clock=clock))
     a_privileged_view_needs_a_recent_sign_in(
-        lambda: TestClient(app, base_url=BASE, follow_redirects=False), clock
+        lambda: TestClient(app, base_url=BASE, follow_redirects=False, client=(CLIENT_IP, 1)),
+        clock,
     )
 
 

@@ -253,6 +253,7 @@ def session_json(session: Any) -> dict[str, Any]:
         "ip": None if client is None or client.ip is None else str(client.ip),
         "agent": None if client is None else client.user_agent,
         "signed_in": session.authenticated_at.isoformat(),
+        "last_ip": None if session.last_used_ip is None else str(session.last_used_ip),
     }
 
 
@@ -281,6 +282,10 @@ def a_privileged_view_needs_a_recent_sign_in(client: Client, clock: Any) -> None
 
     with client() as http:
         login(http)
+        assert http.get("/me").json()["last_ip"] is None  # not touched yet: same instant
+        clock.advance(1)
+        # a request's read records its address with the touch
+        assert http.get("/me").json()["last_ip"] == CLIENT_IP
         assert http.get("/sensitive").status_code == 200
         clock.advance(timedelta(minutes=10, milliseconds=1))
         page = http.get("/sensitive?tab=keys", headers=BROWSER_PAGE)

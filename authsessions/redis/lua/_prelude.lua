@@ -1,13 +1,14 @@
 -- Shared helpers, prepended to every script when it is loaded.
 --
--- A session record is one string of nine lines (redis/_records.py writes and
+-- A session record is one string of ten lines (redis/_records.py writes and
 -- reads the same format; this is the only other place that knows it):
 --   sha256(secret) hex \n absolute_ms \n created_ms \n user_json \n label_json \n meta_json
---   \n authenticated_ms \n details_json \n previous
--- or of the first six only (written by 0.2.0: signed in at creation, no
--- details, nothing rotated away; scripts rewrite them as nine lines when
--- they change a record). `previous` is "" or up to four "<sha256 hex>@<ms>"
--- entries joined by ",", newest first: the secrets rotated away. JSON is
+--   \n authenticated_ms \n details_json \n last-use ip json \n previous
+-- or of the first six only (written before sign-in details: signed in at
+-- creation, no details, no last-use address, nothing rotated away; a script
+-- that rewrites one writes ten lines). The last-use address is JSON (null
+-- or a string). `previous` is "" or up to four "<sha256 hex>@<ms>" entries
+-- joined by ",", newest first: the secrets rotated away. JSON is
 -- written ASCII-only, so no field holds a raw newline. The hash is first so
 -- that a script can compare it with string.sub alone; scripts never return
 -- it nor `previous`. Lua interns strings, so `==` on them compares pointers
@@ -33,10 +34,10 @@ local HASH_LENGTH = 64
 local ABSOLUTE_AT = HASH_LENGTH + 2  -- line 2 starts after the hash and its "\n"
 local BAD = "bad"
 
--- a record value's absolute expiry and the ends of its lines 2 to 8 (seven
--- numbers; the last three nil for a six-line record), or nil when it is not
--- a record. Multiple results, no tables: this runs once per record of every
--- listing.
+-- a record value's absolute expiry and the ends of its lines 2 to 6 and 9
+-- (six numbers; the last two nil for a six-line record), or nil when it is
+-- not a record. Multiple results, no tables: this runs once per record of
+-- every listing.
 local function parse(v)
   if string.byte(v, ABSOLUTE_AT - 1) ~= 10 then  -- also false for a short value
     return nil
@@ -45,17 +46,19 @@ local function parse(v)
   local e2 = e1 and string.find(v, "\n", e1 + 1, true)
   local e3 = e2 and string.find(v, "\n", e2 + 1, true)
   local e4 = e3 and string.find(v, "\n", e3 + 1, true)
-  -- exactly six or nine lines and a user: a listing row has a fixed shape
+  -- exactly six or ten lines and a user: a listing row has a fixed shape
   -- (the client checks the JSON of each field)
   if not e4 or e3 == e2 + 1 then
     return nil
   end
   local e5 = string.find(v, "\n", e4 + 1, true)
-  local e6, e7
+  local e8
   if e5 then
-    e6 = string.find(v, "\n", e5 + 1, true)
-    e7 = e6 and string.find(v, "\n", e6 + 1, true)
-    if not e7 or e6 == e5 + 1 or e7 == e6 + 1 or string.find(v, "\n", e7 + 1, true) then
+    local e6 = string.find(v, "\n", e5 + 1, true)
+    local e7 = e6 and string.find(v, "\n", e6 + 1, true)
+    e8 = e7 and string.find(v, "\n", e7 + 1, true)
+    if not e8 or e6 == e5 + 1 or e7 == e6 + 1 or e8 == e7 + 1
+        or string.find(v, "\n", e8 + 1, true) then
       return nil
     end
   end
@@ -63,11 +66,11 @@ local function parse(v)
   if not absolute then
     return nil
   end
-  return absolute, e1, e2, e3, e4, e5, e6, e7
+  return absolute, e1, e2, e3, e4, e5, e8
 end
 
--- the record at `key` and its parse (v, absolute, e1, ..., e7); nil when
--- there is none; BAD when something else sits there
+-- the record at `key` and its parse (v, absolute, e1, e2, e3, e4, e5, e8);
+-- nil when there is none; BAD when something else sits there
 local function read_record(key)
   local v = redis.pcall("GET", key)
   if not v then
@@ -76,30 +79,43 @@ local function read_record(key)
   if type(v) ~= "string" then  -- an error reply: a hash or a list sits there
     return BAD
   end
-  local absolute, e1, e2, e3, e4, e5, e6, e7 = parse(v)
+  local absolute, e1, e2, e3, e4, e5, e8 = parse(v)
   if not absolute then
     return BAD
   end
-  return v, absolute, e1, e2, e3, e4, e5, e6, e7
+  return v, absolute, e1, e2, e3, e4, e5, e8
 end
 
--- what scripts return of a record: lines 2 to 8 (absolute, created, user,
--- label, meta, authenticated, details), never the hash nor `previous`; a
--- six-line record gets "null" (signed in at creation) and "{}"
-local function shown(v, e5, e7)
-  if e7 then
-    return string.sub(v, ABSOLUTE_AT, e7 - 1)
+-- what scripts return of a record: lines 2 to 9 (absolute, created, user,
+-- label, meta, authenticated, details, last-use ip), never the hash nor
+-- `previous`; a six-line record gets "null" (signed in at creation), "{}"
+-- and "null"
+local function shown(v, e8)
+  if e8 then
+    return string.sub(v, ABSOLUTE_AT, e8 - 1)
   end
-  return string.sub(v, ABSOLUTE_AT) .. "\nnull\n{}"
+  return string.sub(v, ABSOLUTE_AT) .. "\nnull\n{}\nnull"
 end
 
--- lines 7 to 9 of a record (authenticated, details, previous), with a
--- six-line record's defaults filled in: the created time, "{}", ""
-local function extra(v, e1, e2, e5, e6, e7)
-  if e7 then
-    return string.sub(v, e5 + 1, e6 - 1), string.sub(v, e6 + 1, e7 - 1), string.sub(v, e7 + 1)
+-- lines 7 to 10 of a record (authenticated, details, last-use ip,
+-- previous), a six-line record's defaults filled in: its created time,
+-- "{}", "null", ""
+local function extra(v, e1, e2, e5, e8)
+  if not e8 then
+    return string.sub(v, e1 + 1, e2 - 1), "{}", "null", ""
   end
-  return string.sub(v, e1 + 1, e2 - 1), "{}", ""
+  local e6 = string.find(v, "\n", e5 + 1, true)
+  local e7 = string.find(v, "\n", e6 + 1, true)
+  return string.sub(v, e5 + 1, e6 - 1), string.sub(v, e6 + 1, e7 - 1),
+    string.sub(v, e7 + 1, e8 - 1), string.sub(v, e8 + 1)
+end
+
+-- a record written back: `hash`, lines 2 to 6 of `v`, then lines 7 to 10
+local function rewritten(v, e5, hash, authenticated, details, ip, previous)
+  local through_meta = e5 and string.sub(v, HASH_LENGTH + 1, e5 - 1)
+    or string.sub(v, HASH_LENGTH + 1)
+  return hash .. through_meta .. "\n" .. authenticated .. "\n" .. details .. "\n" .. ip
+    .. "\n" .. previous
 end
 
 -- `previous` with a just-rotated-away hash in front, at most `kept` entries
@@ -163,12 +179,12 @@ local function extend(key, deadline)
 end
 
 -- the live record of a presented id: value, absolute, last use and the
--- ends of its lines 1 to 8 (see parse); nil when unknown, wrong or dead (an
+-- ends of its lines (e1 to e5 and e8, see parse); nil when unknown, wrong or dead (an
 -- expired one is removed: expiry is final even if the caller's clock later
 -- steps back); BAD for a malformed record. `hash` "" skips the secret check
 -- (operator reads by key).
 local function live_record(record_key, u, x, member, hash, now, idle)
-  local v, absolute, e1, e2, e3, e4, e5, e6, e7 = read_record(record_key)
+  local v, absolute, e1, e2, e3, e4, e5, e8 = read_record(record_key)
   if not v or v == BAD then
     return v
   end
@@ -185,7 +201,7 @@ local function live_record(record_key, u, x, member, hash, now, idle)
   if hash ~= "" and string.sub(v, 1, HASH_LENGTH) ~= hash then
     return nil
   end
-  return v, absolute, last, e1, e2, e3, e4, e5, e6, e7
+  return v, absolute, last, e1, e2, e3, e4, e5, e8
 end
 
 -- a presented hash that is not the record's: when it is one of the live
@@ -193,11 +209,11 @@ end
 -- `now` (a stolen session), the owner's user json and whether the session
 -- was removed (`revoke` "1"); nil otherwise
 local function reused(record_key, u, x, member, hash, now, idle, reuse_grace, revoke)
-  local v, absolute, _, e2, e3, _, _, _, e7 = read_record(record_key)
-  if not v or v == BAD or not e7 then
+  local v, absolute, _, e2, e3, _, _, e8 = read_record(record_key)
+  if not v or v == BAD or not e8 then
     return nil
   end
-  local previous = string.sub(v, e7 + 1)
+  local previous = string.sub(v, e8 + 1)
   local at = string.find(previous, hash .. "@", 1, true)
   if not at or (at > 1 and string.byte(previous, at - 1) ~= 44) then  -- 44: ","
     return nil

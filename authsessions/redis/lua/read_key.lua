@@ -7,7 +7,7 @@
 -- ARGV[3]  idle ttl (ms, 0 = off)
 -- Returns: {record without its hash line, last use (ms)}; nil when unknown
 -- or dead (an expired one is removed); {"bad"} for a malformed record.
-local v, _, last, _, _, _, _, e5, _, e7 = live_record(KEYS[1], KEYS[2], KEYS[3], ARGV[2], "", tonumber(ARGV[1]),
+local v, _, last, _, _, _, _, _, e8 = live_record(KEYS[1], KEYS[2], KEYS[3], ARGV[2], "", tonumber(ARGV[1]),
   tonumber(ARGV[3]))
 if v == BAD then
   return {BAD}
@@ -15,4 +15,4 @@ end
 if not v then
   return nil
 end
-return {shown(v, e5, e7), last}
+return {shown(v, e8), last}

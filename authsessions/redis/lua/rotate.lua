@@ -12,7 +12,7 @@
 -- Returns: the session's user json if rotated (also when this very
 -- rotation already happened and the client library retried after a lost
 -- reply), 0 if the session is not live, "bad" for a malformed record.
--- The record is rewritten as nine lines whatever it was.
+-- The record is rewritten as ten lines whatever it was.
 local current = redis.pcall("GET", KEYS[1])
 if type(current) == "string" and string.sub(current, 1, HASH_LENGTH) == ARGV[5] then
   local absolute, _, e2, e3 = parse(current)
@@ -21,7 +21,7 @@ if type(current) == "string" and string.sub(current, 1, HASH_LENGTH) == ARGV[5] 
   end
 end
 local now = tonumber(ARGV[1])
-local v, _, _, e1, e2, e3, e4, e5, e6, e7 = live_record(KEYS[1], KEYS[2], KEYS[3], ARGV[3],
+local v, _, _, e1, e2, e3, _, e5, e8 = live_record(KEYS[1], KEYS[2], KEYS[3], ARGV[3],
   ARGV[2], now, tonumber(ARGV[4]))
 if v == BAD then
   return BAD
@@ -29,11 +29,10 @@ end
 if not v then
   return 0
 end
-local authenticated, details, previous = extra(v, e1, e2, e5, e6, e7)
+local authenticated, details, ip, previous = extra(v, e1, e2, e5, e8)
 if ARGV[6] == "1" then
   authenticated = ms(now)
 end
-local through_meta = e5 and string.sub(v, HASH_LENGTH + 1, e5 - 1) or string.sub(v, HASH_LENGTH + 1)
-redis.call("SET", KEYS[1], ARGV[5] .. through_meta .. "\n" .. authenticated .. "\n" .. details
-  .. "\n" .. pushed(previous, ARGV[2], now, tonumber(ARGV[7])), "KEEPTTL")
+redis.call("SET", KEYS[1], rewritten(v, e5, ARGV[5], authenticated, details, ip,
+  pushed(previous, ARGV[2], now, tonumber(ARGV[7]))), "KEEPTTL")
 return user_of(v, e2, e3)

@@ -15,7 +15,7 @@ end
 if not v then
   return 0
 end
--- the meta is line 6: of nine, or the last of six
+-- the meta is line 6: of ten, or the last of six
 local rest = e5 and string.sub(v, e5) or ""
 redis.call("SET", KEYS[1], string.sub(v, 1, e4) .. ARGV[5] .. rest, "KEEPTTL")
 return 1
