@@ -249,9 +249,9 @@ def _dotted(tokens: list[tokenize.TokenInfo], i: int) -> tuple[int, tuple[str, .
     return None
 
 
-def generate(source_path: str, fired: Counter[str]) -> str:
+def generate(source_path: str, fired: Counter[str], root: Path = ROOT) -> str:
     """The formatted sync twin of one asyncio source."""
-    source = (ROOT / source_path).read_text("utf-8")
+    source = (root / source_path).read_text("utf-8")
     strings = STRINGS.get(source_path, {})
     local: Counter[str] = Counter()
     body = rewrite(source, strings, local)
@@ -265,7 +265,7 @@ def generate(source_path: str, fired: Counter[str]) -> str:
     # lines), and dropping `await` can let lines join: the twin must pass
     # ruff's import order and format as it is written
     ruff = [sys.executable, "-m", "ruff"]
-    stdin = ["--stdin-filename", str(ROOT / target), "-"]
+    stdin = ["--stdin-filename", str(root / target), "-"]
     for command in (["check", "--select", "I", "--fix", "--exit-zero", "--quiet"], ["format"]):
         text = subprocess.run(
             ruff + command + stdin, input=text, capture_output=True, text=True, check=True
@@ -276,21 +276,28 @@ def generate(source_path: str, fired: Counter[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare, do not write")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=ROOT,
+        help="the source tree (default: this checkout; tests check a copy)",
+    )
     args = parser.parse_args(argv)
+    root: Path = args.root.resolve()
     failed = False
     fired: Counter[str] = Counter()
     for source_path, target_path in PAIRS.items():
-        if not (ROOT / source_path).exists():
+        if not (root / source_path).exists():
             print(f"no asyncio source {source_path}")
             failed = True
             continue
         try:
-            expected = generate(source_path, fired)
+            expected = generate(source_path, fired, root)
         except RuleError as err:
             print(err)
             failed = True
             continue
-        target = ROOT / target_path
+        target = root / target_path
         if args.check:
             actual = target.read_text("utf-8") if target.exists() else ""
             if actual != expected:
@@ -310,10 +317,10 @@ def main(argv: list[str] | None = None) -> int:
     if unused:
         print(f"substitution rules that never fired: {unused}")
         failed = True
-    generated = {(ROOT / t).resolve() for t in PAIRS.values()}
+    generated = {(root / t).resolve() for t in PAIRS.values()}
     strays = sorted(
-        str(p.relative_to(ROOT))
-        for p in PACKAGE.rglob("*_sync.py")
+        str(p.relative_to(root))
+        for p in (root / PACKAGE.name).rglob("*_sync.py")
         if p.resolve() not in generated
     )
     if strays:

@@ -54,17 +54,30 @@ def test_the_checked_in_twins_are_up_to_date() -> None:
 
 
 def test_a_hand_edited_or_shorter_twin_fails_the_check(tmp_path: Path) -> None:
-    twin = ROOT / "authsessions" / "memory" / "_sync.py"
+    # on a copy of the tree: other tests (and their subprocesses) import
+    # the real twin while this one runs
+    import shutil
+
+    shutil.copytree(
+        ROOT / "authsessions",
+        tmp_path / "authsessions",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    check = [
+        sys.executable,
+        str(ROOT / "scripts" / "unasync.py"),
+        "--check",
+        "--root",
+        str(tmp_path),
+    ]
+    twin = tmp_path / "authsessions" / "memory" / "_sync.py"
     original = twin.read_text()
-    try:
-        twin.write_text(original.replace("thread-safe", "thread safe", 1))
-        edited = subprocess.run([sys.executable, str(ROOT / "scripts" / "unasync.py"), "--check"],
-                                capture_output=True, text=True, check=False)  # fmt: skip
-        twin.write_text(original[: len(original) // 2])
-        shorter = subprocess.run([sys.executable, str(ROOT / "scripts" / "unasync.py"), "--check"],
-                                 capture_output=True, text=True, check=False)  # fmt: skip
-    finally:
-        twin.write_text(original)
+    assert subprocess.run(check, capture_output=True, text=True, check=False).returncode == 0
+    twin.write_text(original.replace("thread-safe", "thread safe", 1))
+    edited = subprocess.run(check, capture_output=True, text=True, check=False)
+    twin.write_text(original[: len(original) // 2])
+    shorter = subprocess.run(check, capture_output=True, text=True, check=False)
     assert edited.returncode == 1 and "out of date" in edited.stdout
     assert shorter.returncode == 1
 
