@@ -7,16 +7,20 @@ AUTHSESSIONS_SQL_URL=sqlite+aiosqlite:///sessions.db for SQL). Open
 http://localhost:8000 and log in as alice / wonderland or bob / builder.
 
 Browsers use the session cookie; API clients log in at /api/login and send
-``Authorization: Bearer <token>`` (transport "both").
+``Authorization: Bearer <token>`` (transport "both"). /security
+needs a sign-in of the last 10 minutes (else /reauth asks for the password
+again); a hook logs every new sign-in, as a "new sign-in" e-mail would.
 
 No `from __future__ import annotations` here: FastAPI reads the annotations
 of the endpoint functions at runtime.
 """
 
 import hmac
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from html import escape
 from typing import Annotated, Any
 
@@ -24,7 +28,14 @@ from fastapi import Depends, FastAPI, Form, HTTPException, Request, Response, st
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 
-from authsessions import AsyncInMemorySessions, AsyncSessions, Session, SessionUtils
+from authsessions import (
+    AsyncInMemorySessions,
+    AsyncSessions,
+    Session,
+    SessionCreated,
+    SessionEvent,
+    SessionUtils,
+)
 from authsessions.starlette import SessionAuth
 from authsessions.web import device_dicts, local_path
 
@@ -70,13 +81,45 @@ label{{display:block;margin:.5rem 0}}</style></head><body><h1>Log in</h1>{error}
 <form method="post" action="/login"><input type="hidden" name="next" value="{next}">
 <label>User <input name="username" autocomplete="username"></label>
 <label>Password <input name="password" type="password" autocomplete="current-password"></label>
+<label><input type="checkbox" name="remember" value="1" checked> Remember me</label>
 <button type="submit">Log in</button></form></body></html>"""
 
+# a privileged page asks for the password again when the sign-in is older
+# than RECENT (the step-up of GitHub's "sudo mode" or Kratos' privileged sessions)
+REAUTH_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Confirm your password</title><style>body{{font:16px system-ui;max-width:24rem;
+margin:3rem auto}}label{{display:block;margin:.5rem 0}}</style></head><body>
+<h1>Confirm your password</h1>{error}<p>Signed in as {user} since {since}.</p>
+<form method="post" action="/reauth"><input type="hidden" name="next" value="{next}">
+<label>Password <input name="password" type="password" autocomplete="current-password"></label>
+<button type="submit">Confirm</button></form></body></html>"""
 
-def create_app(store: Store | None = None) -> FastAPI:
-    """The app around a store (any AsyncSessions)."""
+SECURITY_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Security</title><style>body{{font:16px system-ui;max-width:30rem;margin:3rem auto}}
+</style></head><body><h1>Security</h1><p id="signed-in">Password confirmed at {since}.</p>
+<p>A real app changes the password or the e-mail address here.</p>
+<p><a href="/account/devices">Your devices</a></p></body></html>"""
+
+RECENT = timedelta(minutes=10)
+
+
+log = logging.getLogger("example")
+
+
+def announce(event: SessionEvent[Any]) -> None:
+    """A hook: where a real app sends its "new sign-in" e-mail."""
+    if isinstance(event, SessionCreated):
+        where = event.client.ip if event.client else "an unknown address"
+        log.warning("new sign-in for %s from %s", event.user_id, where)
+
+
+def create_app(store: Store | None = None, *, recent: timedelta = RECENT) -> FastAPI:
+    """The app around a store (any AsyncSessions); ``recent``: how old a
+    sign-in /security accepts."""
     sessions = store if store is not None else default_store()
-    auth = SessionAuth(sessions, transport="both", login_url="/login")
+    sessions.add_hook(announce)
+    auth = SessionAuth(sessions, transport="both", login_url="/login", reauth_url="/reauth")
+    RecentSession = Annotated[Current, Depends(auth.require_recent(recent))]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -105,6 +148,7 @@ def create_app(store: Store | None = None) -> FastAPI:
         username: Annotated[str, Form()],
         password: Annotated[str, Form()],
         next: Annotated[str, Form()] = "",
+        remember: Annotated[str, Form()] = "",
     ) -> Response:
         if not password_ok(username, password):
             page = LOGIN_PAGE.format(
@@ -112,8 +156,38 @@ def create_app(store: Store | None = None) -> FastAPI:
                 next=escape(safe_next(next), quote=True),
             )
             return HTMLResponse(page, status_code=status.HTTP_401_UNAUTHORIZED)
-        await auth.login(request, user_id=username, meta={})
+        await auth.login(request, user_id=username, meta={}, remember=bool(remember))
         return RedirectResponse(safe_next(next), status_code=303)
+
+    def reauth_page(session: Current, next: str, error: str = "") -> str:
+        return REAUTH_PAGE.format(
+            error=error,
+            user=escape(session.user_id),
+            since=f"{session.authenticated_at:%Y-%m-%d %H:%M:%S} UTC",
+            next=escape(local_path(next, default="/security"), quote=True),
+        )
+
+    @app.get("/reauth", response_class=HTMLResponse)
+    async def reauth_form(session: CurrentSession, next: str = "") -> str:
+        return reauth_page(session, next)
+
+    @app.post("/reauth")
+    async def reauth(
+        request: Request,
+        session: CurrentSession,
+        password: Annotated[str, Form()],
+        next: Annotated[str, Form()] = "",
+    ) -> Response:
+        if not password_ok(session.user_id, password):
+            page = reauth_page(session, next, "<p role=alert>Wrong password.</p>")
+            return HTMLResponse(page, status_code=status.HTTP_401_UNAUTHORIZED)
+        await auth.reauthenticate(request)
+        target = local_path(next, default="/security")
+        return RedirectResponse(target, status_code=303)
+
+    @app.get("/security", response_class=HTMLResponse)
+    async def security(session: RecentSession) -> str:
+        return SECURITY_PAGE.format(since=f"{session.authenticated_at:%Y-%m-%d %H:%M:%S} UTC")
 
     # -- JSON API (bearer, or the cookie) ----------------------------------
 

@@ -70,11 +70,12 @@ def device_dicts(
 
 
 _STYLE = """
-body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}
+body{font:16px/1.5 system-ui,sans-serif;max-width:58rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.5rem;border-bottom:1px solid #ddd}
 .this{background:#e7f5e9;color:#1e6b2c;border-radius:.25rem;padding:0 .4rem;font-size:.85rem}
 .new{background:#fff4d6;color:#7a5200;border-radius:.25rem;padding:0 .4rem;font-size:.85rem}
+.this,.new,.when{white-space:nowrap}
 .from{color:#555;font-size:.9rem}
 form{display:inline}button{font:inherit;cursor:pointer}
 .actions{margin-top:1.5rem;display:flex;gap:1rem}
@@ -120,7 +121,8 @@ def devices_page(
         rows.append(
             f'<tr data-key="{key}"><td class="label">{escape(s.label)}{badge}</td>'
             f'<td class="from">{escape(_origin(s))}</td>'
-            f"<td>{_when(s.authenticated_at)}</td><td>{_when(s.last_used_at)}</td>"
+            f'<td class="when">{_when(s.authenticated_at)}</td>'
+            f'<td class="when">{_when(s.last_used_at)}</td>'
             f"<td>{action}</td></tr>"
         )
     others = sum(1 for s in sessions if s.key != current_key)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from authsessions.testing import free_port, wait_until
+from authsessions.testing import FakeClock, free_port, wait_until
 
 
 def _find(env: str, names: tuple[str, ...]) -> str | None:
@@ -130,6 +130,25 @@ def example(request: pytest.FixtureRequest) -> Iterator[Served]:
 
         served = serve_wsgi(flask_app(InMemorySessions()))
     yield served
+    served.stop()
+
+
+@pytest.fixture(params=["fastapi", "flask"])
+def example_on_a_clock(request: pytest.FixtureRequest) -> Iterator[tuple[Served, FakeClock]]:
+    """An example app whose store runs on a fake clock the test moves (how
+    recent a sign-in is follows the store's clock)."""
+    clock = FakeClock()
+    if request.param == "fastapi":
+        from authsessions import AsyncInMemorySessions
+        from authsessions.examples.fastapi_app import create_app as fastapi_app
+
+        served = serve_asgi(fastapi_app(AsyncInMemorySessions(clock=clock)))
+    else:
+        from authsessions import InMemorySessions
+        from authsessions.examples.flask_app import create_app as flask_app
+
+        served = serve_wsgi(flask_app(InMemorySessions(clock=clock)))
+    yield served, clock
     served.stop()
 
 

@@ -18,12 +18,21 @@ from tests.browser.conftest import Served
 pytestmark = pytest.mark.browser
 
 
-def log_in(driver: Any, app: Served, user: str = "alice", password: str = "wonderland") -> None:
+def log_in(
+    driver: Any,
+    app: Served,
+    user: str = "alice",
+    password: str = "wonderland",
+    *,
+    remember: bool = True,
+) -> None:
     from selenium.webdriver.common.by import By
 
     driver.get(f"{app.url}/login")
     driver.find_element(By.NAME, "username").send_keys(user)
     driver.find_element(By.NAME, "password").send_keys(password)
+    if not remember:
+        driver.find_element(By.NAME, "remember").click()  # ticked by default
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait_for(
         driver,
@@ -85,7 +94,7 @@ def test_two_profiles_see_each_other_and_a_revoked_one_is_logged_out(
     assert len(devices(laptop)) == len(devices(phone)) == 2
     laptop_key, phone_key = this_device(laptop), this_device(phone)
     assert laptop_key != phone_key
-    assert laptop.find_element(By.CSS_SELECTOR, "td.label").text == "Chrome on Linux"
+    assert laptop.find_element(By.CSS_SELECTOR, "td.label").text.startswith("Chrome on Linux")
     save_screenshot(laptop, tmp_path)
 
     row = laptop.find_element(By.CSS_SELECTOR, f'tr[data-key="{phone_key}"]')
@@ -174,6 +183,69 @@ def test_a_logout_form_from_another_origin_leaves_the_victim_logged_in(
     victim.get(f"{example.url}/account/devices")
     assert victim.current_url.endswith("/account/devices")
     assert len(devices(victim)) == 1  # still logged in, on this device
+
+
+# (device, from, signed in) of each row, and whether it is marked new
+DETAILS = """
+return Array.from(document.querySelectorAll("tbody tr")).map((row) => [
+    row.querySelector("td.label").firstChild.textContent.trim(),
+    row.cells[1].innerText.trim(), row.cells[2].innerText.trim(),
+    row.querySelector(".new") !== null]);
+"""
+
+
+def test_the_page_shows_where_each_device_signed_in_and_marks_a_new_one(
+    example: Served, browser: Callable[[], Any]
+) -> None:
+    laptop, phone = browser(), browser()
+    log_in(laptop, example)
+    log_in(phone, example)
+    laptop.refresh()
+    wait_for(laptop, lambda: len(devices(laptop)) == 2)
+    rows = laptop.execute_script(DETAILS)
+    # both from this machine; only the first sign-in from "Chrome on Linux" is new
+    assert [(label, origin) for label, origin, _, _ in rows] == [
+        ("Chrome on Linux", "127.0.0.1")
+    ] * 2
+    assert sorted(new for *_, new in rows) == [False, True]
+    assert all(signed.endswith("UTC") for _, _, signed, _ in rows)
+
+
+def test_without_remember_me_the_cookie_ends_with_the_browser(
+    example: Served, browser: Callable[[], Any]
+) -> None:
+    driver = browser()
+    log_in(driver, example, remember=False)
+    (cookie,) = driver.get_cookies()
+    assert cookie["name"] == "__Host-session" and "expiry" not in cookie, cookie
+    assert len(devices(driver)) == 1
+
+
+def test_a_privileged_page_asks_for_the_password_again_after_ten_minutes(
+    example_on_a_clock: tuple[Served, Any], browser: Callable[[], Any]
+) -> None:
+    from datetime import timedelta
+
+    from selenium.webdriver.common.by import By
+
+    app, clock = example_on_a_clock
+    driver = browser()
+    log_in(driver, app)
+    driver.get(f"{app.url}/security")
+    assert driver.find_element(By.ID, "signed-in")
+    clock.advance(timedelta(minutes=10, seconds=1))
+    driver.get(f"{app.url}/security")
+    wait_for(driver, lambda: "/reauth" in driver.current_url)
+    assert "next=/security" in driver.current_url
+    driver.find_element(By.NAME, "password").send_keys("not it")
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(driver, lambda: "Wrong password" in driver.page_source)
+    driver.find_element(By.NAME, "password").send_keys("wonderland")
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(driver, lambda: driver.current_url.endswith("/security"))
+    assert driver.find_element(By.ID, "signed-in")
+    (cookie,) = driver.get_cookies()  # the secret rotated with the sign-in
+    assert (cookie["expiry"] - time.time()) / 86400 > 29.9
 
 
 def save_screenshot(driver: Any, where: Path) -> None:
