@@ -19,8 +19,9 @@ from ._client import ClientInfo, details_dict, from_details, kept_ip, stored_ip
 from ._clock import from_ms
 from ._errors import InvalidSessionDataError, LimitExceededError, StoredDataError
 from ._policy import SessionPolicy
-from ._session import Session, SessionList, assemble
+from ._session import SETTERS, Session, SessionList
 
+_new = object.__new__
 U = TypeVar("U")
 M = TypeVar("M")
 
@@ -331,8 +332,10 @@ class Codec(Generic[U, M]):
         Each row is ``[key, absolute_ms, created_ms, last_used_ms, user,
         label, meta, authenticated_ms, details, last_ip]`` (``key`` after
         ``key_prefix``; the last three may be left off, or null, for
-        records without them), which a store can have its backend assemble as one
-        JSON document and decode in one ``json.loads``. Expiry comes from
+        records without them; or given as one value, None or
+        ``[authenticated_ms, details, last_ip]``), which a store can have
+        its backend assemble as one JSON document and decode in one
+        ``json.loads``. Expiry comes from
         the policy.
 
         Raises:
@@ -340,42 +343,57 @@ class Codec(Generic[U, M]):
         """
         out: SessionList[U, M] = SessionList()
         append = out.append
-        expires_ms = self.policy.expires_ms
+        idle = self.policy.idle_ttl_ms
         plain_user, plain_meta = self._plain["user_id"], self._plain["meta"]
+        (set_key, set_user, set_label, set_meta, set_created, set_used, set_expires, set_auth,
+         set_remember, set_client, set_ip) = SETTERS  # fmt: skip
         user: Any
         meta: Any
         for row in rows:
-            if len(row) == 10:
+            size = len(row)
+            if size == 8:
+                key, absolute, created, last, user, label, meta, extra = row
+                if extra is None:
+                    auth = details = ip = None
+                elif type(extra) is list and len(extra) == 3:
+                    auth, details, ip = extra
+                else:
+                    raise StoredDataError(
+                        key_prefix + str(key), "record", "an authsessions record"
+                    )
+            elif size == 10:
                 key, absolute, created, last, user, label, meta, auth, details, ip = row
             else:
                 key, absolute, created, last, user, label, meta = row
-                auth, details, ip = None, None, None
+                auth = details = ip = None
             if not (type(absolute) is type(created) is type(last) is int):
                 raise StoredDataError(key_prefix + str(key), "record", "an authsessions record")
-            expires = expires_ms(absolute, last)
+            # policy.expires_ms, inlined: this loop runs once per listed session
+            expires = last + idle if idle and last + idle < absolute else absolute
             if (
                 type(user) is plain_user
                 and type(meta) is plain_meta
                 and type(label) is str
                 and not details
                 and ip is None
-                and (auth is None or type(auth) is int)
+                and (auth is None or auth == created)
             ):
-                # the common case inlined: a Session from exact JSON values
-                append(
-                    assemble(
-                        key_prefix + key,
-                        user,
-                        label,
-                        meta,
-                        from_ms(created),
-                        from_ms(last),
-                        from_ms(expires),
-                        from_ms(created if auth is None else auth),
-                        True,
-                        None,
-                    )
-                )
+                # the common case inlined (a Session from exact JSON values,
+                # signed in at creation, no client): set through the slots
+                session = _new(Session)
+                created_at = from_ms(created)
+                set_key(session, key_prefix + key)
+                set_user(session, user)
+                set_label(session, label)
+                set_meta(session, meta)
+                set_created(session, created_at)
+                set_used(session, from_ms(last))
+                set_expires(session, from_ms(expires))
+                set_auth(session, created_at)
+                set_remember(session, True)
+                set_client(session, None)
+                set_ip(session, None)
+                append(session)
             else:
                 append(
                     self.build(

@@ -132,7 +132,7 @@ def session(
 
 
 def listing(codec: Codec[U, M], tag: str, reply: list[Any]) -> SessionList[U, M]:
-    """Sessions from a ``list_user`` reply (a string per session, ten
+    """Sessions from a ``list_user`` reply (a string per session, eight
     lines of JSON each), in the reply's order: the reply becomes one flat
     JSON array with a join and a replace, and is parsed in one call.
 
@@ -148,7 +148,7 @@ def listing(codec: Codec[U, M], tag: str, reply: list[Any]) -> SessionList[U, M]
         document = "[" + "\n".join(reply).replace("\n", ",") + "]"
     try:
         flat = json.loads(document)
-        if len(flat) != 10 * len(reply):
+        if len(flat) != 8 * len(reply):
             raise ValueError("a record with a field too many or too few")
     except ValueError:
         for row in reply:
@@ -157,21 +157,19 @@ def listing(codec: Codec[U, M], tag: str, reply: list[Any]) -> SessionList[U, M]
                 fields = json.loads("[" + text.replace("\n", ",") + "]")
             except ValueError as err:
                 raise _malformed(tag + text[1:17]) from err
-            if len(fields) != 10:
+            if len(fields) != 8:
                 raise _malformed(tag + text[1:17]) from None
         raise  # pragma: no cover - one row failed above
-    # [member, last use, absolute, created, user, label, meta, auth, details, ip] * n
+    # [member, last use, absolute, created, user, label, meta, sign-in] * n
     rows = zip(
-        flat[0::10],
-        flat[2::10],
-        flat[3::10],
-        flat[1::10],
-        flat[4::10],
-        flat[5::10],
-        flat[6::10],
-        flat[7::10],
-        flat[8::10],
-        flat[9::10],
+        flat[0::8],
+        flat[2::8],
+        flat[3::8],
+        flat[1::8],
+        flat[4::8],
+        flat[5::8],
+        flat[6::8],
+        flat[7::8],
         strict=True,
     )
     return codec.sessions(rows, key_prefix=tag)

@@ -399,8 +399,13 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
             return SessionList()
         parts = [
             f'["{key}",{absolute},{created},{last},{user},{label},{meta},'
-            f"{'null' if auth is None else auth},{details},"
-            f"{'null' if ip is None else dumps(ip)}]"
+            # the sign-in fields as one value, null for the defaults (most rows)
+            + (
+                "null]"
+                if (auth is None or auth == created) and details == "{}" and ip is None
+                else f"[{'null' if auth is None else auth},{details},"
+                f"{'null' if ip is None else dumps(ip)}]]"
+            )
             for key, user, label, meta, created, last, absolute, auth, details, ip in rows
         ]
         try:

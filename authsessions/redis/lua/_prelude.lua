@@ -97,6 +97,22 @@ local function shown(v, e8)
   return string.sub(v, ABSOLUTE_AT) .. "\nnull\n{}\nnull"
 end
 
+-- a listing row's part of a record: lines 2 to 6, then lines 7 to 9 as one
+-- JSON value: null when they hold the defaults (signed in at creation, no
+-- details, no last-use address: most records), else [authenticated,
+-- details, ip]. One value fewer to decode per row than three.
+local function listed(v, e1, e2, e5, e8)
+  if not e8 then
+    return string.sub(v, ABSOLUTE_AT) .. "\nnull"
+  end
+  local tail = string.sub(v, e5 + 1, e8 - 1)
+  local head = string.sub(v, ABSOLUTE_AT, e5 - 1)
+  if tail == string.sub(v, e1 + 1, e2 - 1) .. "\n{}\nnull" then
+    return head .. "\nnull"
+  end
+  return head .. "\n[" .. (string.gsub(tail, "\n", ",")) .. "]"
+end
+
 -- lines 7 to 10 of a record (authenticated, details, last-use ip,
 -- previous), a six-line record's defaults filled in: its created time,
 -- "{}", "null", ""

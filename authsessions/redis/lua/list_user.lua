@@ -6,9 +6,9 @@
 -- KEYS[1]  last-use index (:u)   KEYS[2]  expiry index (:x)
 -- ARGV[1]  now (ms)          ARGV[2]  idle ttl (ms, 0 = off)
 -- ARGV[3]  user json, or "" for every user in the index
--- Returns: one string per session, ten lines each:
+-- Returns: one string per session, eight lines each:
 --   "<member>" \n last use \n absolute \n created \n user json \n label json \n meta json
---   \n authenticated (or null) \n details json \n last-use ip json
+--   \n null, or [authenticated, details json, last-use ip json] (see listed)
 -- Every line is a JSON value, so the client joins the strings with "\n",
 -- turns every "\n" into "," and parses the whole listing in one call (a
 -- string that does not parse names its record).
@@ -33,13 +33,13 @@ for first = 1, #entries, 2 * batch do
         redis.call("ZREM", x, member)
       end
     else
-      local absolute, _, e2, e3, _, _, e8 = parse(v)
+      local absolute, e1, e2, e3, _, e5, e8 = parse(v)
       if absolute then
         local score = entries[i + 1]
         if now >= expiry(absolute, tonumber(score), idle) then
           forget(keys[j], u, x, member)
         elseif user == "" or user_of(v, e2, e3) == user then
-          out[#out + 1] = '"' .. member .. '"\n' .. score .. "\n" .. shown(v, e8)
+          out[#out + 1] = '"' .. member .. '"\n' .. score .. "\n" .. listed(v, e1, e2, e5, e8)
         end
       end
     end
