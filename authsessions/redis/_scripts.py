@@ -117,8 +117,9 @@ class ScriptArgs:
             self.grace_ms,
             policy.reuse_grace_ms,
             "1" if policy.revoke_on_reuse else "0",
-            "" if ip is None else dumps(ip),
         ]
+        if ip is not None:  # left off otherwise: one argument fewer on every read
+            args.append(dumps(ip))
         return self.layout.session_keys(parsed.key), args
 
     def read_key(self, key: str, now: int) -> Call:

@@ -621,6 +621,34 @@ def _export_store(tmp_path: Path) -> tuple[dict[str, str], list[Any]]:
     return {"AUTHSESSIONS_SQL_URL": f"sqlite:///{path}"}, ids
 
 
+def test_show_ls_and_csv_carry_the_sign_in_details(tmp_path: Path) -> None:
+    import csv as csv_module
+    import io
+
+    from authsessions import ClientInfo
+    from authsessions.sql import SqlSessions, sqlite_engine
+
+    path = tmp_path / "signin.db"
+    store: SqlSessions[str, dict[str, Any]] = SqlSessions(sqlite_engine(path))
+    store.create_schema()
+    client = ClientInfo(ip="2001:db8::9", user_agent="=cmd|' /C calc'!A0", location="Lyon, FR")
+    sid = store.create_session(user_id="ann", label="l", meta={}, client=client, remember=False)
+    store.engine.dispose()
+    env = {"AUTHSESSIONS_SQL_URL": f"sqlite:///{path}"}
+    shown = cli("show", sid[:32], env=env)
+    assert shown.returncode == 0, shown.stderr
+    record = json.loads(shown.stdout)  # piped: JSON
+    assert record["client"] == {
+        "ip": "2001:db8::9", "user_agent": "=cmd|' /C calc'!A0", "location": "Lyon, FR"
+    }  # fmt: skip
+    assert record["remember"] is False and record["authenticated_at"] == record["created_at"]
+    exported = cli("ls", "--format", "csv", env=env)
+    (row,) = csv_module.DictReader(io.StringIO(exported.stdout))
+    assert (row["ip"], row["location"], row["remember"]) == ("2001:db8::9", "Lyon, FR", "false")
+    assert row["user_agent"].startswith("'=cmd")  # a formula neutralised here too
+    assert sid.partition(".")[2] not in shown.stdout + exported.stdout
+
+
 def test_ls_exports_csv_with_formulas_neutralised_and_control_characters_escaped(
     tmp_path: Path,
 ) -> None:

@@ -8,7 +8,7 @@
 -- ARGV[5]  touch interval (ms)
 -- ARGV[6]  garbage-collection grace (ms)
 -- ARGV[7]  reuse grace (ms)   ARGV[8]  revoke on reuse ("1" or "0")
--- ARGV[9]  the request's address as JSON, recorded with a touch ("": none)
+-- ARGV[9]  the request's address as JSON, recorded with a touch (optional)
 -- Returns: {the record's lines 2 to 9 (see shown), last use (ms)}; nil
 -- when the id is unknown, wrong, expired (then removed) or destroyed;
 -- {"reused", user json, 1 if revoked else 0} when the secret is one rotated
@@ -39,7 +39,7 @@ if now > last and now - last >= interval then
   redis.call("ZADD", KEYS[2], "XX", now, member)
   last = now
   local ip = ARGV[9]
-  if ip ~= "" then
+  if ip then
     local authenticated, details, recorded, previous = extra(v, e1, e2, e5, e8)
     if recorded ~= ip then
       -- a new address: the record is rewritten (at most once per touch)
