@@ -13,6 +13,7 @@ ASGI or WSGI app) needs only them: read a request into a
 from ._async import AsyncFlows
 from ._cookies import CookieSettings, SameSite, is_loopback
 from ._csrf import SAFE_METHODS, origin_of, origin_refusal
+from ._geoip import geoip_locator
 from ._labels import device_label
 from ._page import device_dicts, devices_page, new_devices
 from ._redirects import local_path
@@ -45,6 +46,7 @@ __all__ = [
     "device_dicts",
     "device_label",
     "devices_page",
+    "geoip_locator",
     "is_loopback",
     "local_path",
     "new_devices",

@@ -51,3 +51,29 @@ def test_bad_settings_are_configuration_errors() -> None:
             StarletteAuth(AsyncInMemorySessions()).require_recent(zero)  # type: ignore[arg-type]
         with pytest.raises(ConfigurationError):
             FlaskAuth(InMemorySessions()).require_recent(zero)  # type: ignore[arg-type]
+
+
+def test_a_maxmind_database_locates_the_login(tmp_path: Any) -> None:
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet  # type: ignore[import-untyped]
+
+    from authsessions.web import geoip_locator
+
+    writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoLite2-City")
+    writer.insert_network(IPSet(["203.0.113.0/24"]), {
+        "city": {"names": {"en": "Berlin"}},
+        "country": {"iso_code": "DE", "names": {"en": "Germany"}},
+    })  # fmt: skip
+    writer.insert_network(IPSet(["2001:db8:1::/48"]), {
+        "country": {"iso_code": "FR", "names": {"en": "France"}},
+    })  # fmt: skip
+    writer.to_db_file(str(tmp_path / "city.mmdb"))
+    locate = geoip_locator(tmp_path / "city.mmdb")
+    assert locate(ipaddress.ip_address("203.0.113.9")) == "Berlin, DE"
+    assert locate(ipaddress.ip_address("2001:db8:1::7")) == "France"
+    assert locate(ipaddress.ip_address("198.51.100.1")) is None
+    client = WebSettings(locate=locate).client("203.0.113.200", "Firefox")
+    assert client.location == "Berlin, DE"
+    (tmp_path / "junk.mmdb").write_bytes(b"not a database")
+    with pytest.raises(ConfigurationError):
+        geoip_locator(tmp_path / "junk.mmdb")
