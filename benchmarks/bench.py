@@ -436,7 +436,7 @@ def section_stream(ctx: Any) -> None:
             users = [f"s{i}" for i in range(have // 10, size // 10)]
             fill_sessions(client, "stream:", users, 10, SessionPolicy(), label=LABEL, meta=META)
             have = size
-            for mode in ("iter_sessions + prune", "list_sessions()"):
+            for mode in ("iter_sessions + prune", "list_sessions()", "ls --format csv"):
                 probe = subprocess.run(
                     [sys.executable, os.path.join(HERE, "_stream_probe.py"), url, mode,
                      "cluster" if cluster else "standalone"],
