@@ -9,6 +9,7 @@ the call names one; never a SessionId, a secret, a user id or meta.
 """
 
 from ._instrument import (
+    DURATION_BUCKETS,
     METRICS,
     instrument,
     instrument_all,
@@ -18,6 +19,7 @@ from ._instrument import (
 )
 
 __all__ = [
+    "DURATION_BUCKETS",
     "METRICS",
     "instrument",
     "instrument_all",

@@ -61,6 +61,16 @@ METRICS = {
 }
 """Every metric this module records, and what it counts."""
 
+DURATION_BUCKETS = (
+    0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+    0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+)  # fmt: skip
+"""The duration histogram's bucket boundaries (seconds), from 10 µs (an
+in-memory read) to 10 s (a timed-out backend): given to the SDK as advice
+(opentelemetry-api 1.23 or later; a View of yours overrides it). The SDK's
+default boundaries (0, 5, 10, ... in the unit) would put every call in one
+bucket."""
+
 _INSTRUMENTED = "_authsessions_otel"
 _HOOK = "_authsessions_otel_hook"
 # the revoke reasons as the metric's attribute values
@@ -99,9 +109,15 @@ class _Telemetry:
         self.kind, self.status, self.error_code = SpanKind.INTERNAL, Status, StatusCode.ERROR
         self.tracer = trace.get_tracer("authsessions", _version(), tracer_provider)
         meter = metrics.get_meter("authsessions", _version(), meter_provider)
+        advice: dict[str, Any] = {}
+        if (
+            "explicit_bucket_boundaries_advisory"
+            in inspect.signature(meter.create_histogram).parameters
+        ):
+            advice["explicit_bucket_boundaries_advisory"] = DURATION_BUCKETS
         self.duration = meter.create_histogram(
             "authsessions.operation.duration", unit="s", description=METRICS[
-                "authsessions.operation.duration"]
+                "authsessions.operation.duration"], **advice
         )  # fmt: skip
         self.counters = {
             name: meter.create_counter(name, unit=unit, description=METRICS[name])

@@ -26,6 +26,7 @@ def test_there_are_notebooks() -> None:
         "02-swap-the-store.ipynb",
         "03-implement-a-store.ipynb",
         "04-explore-sessions.ipynb",
+        "05-operate-with-metrics.ipynb",
     ]
 
 

@@ -28,6 +28,7 @@ from authsessions import (
     SessionPolicy,
 )
 from authsessions.otel import (
+    DURATION_BUCKETS,
     METRICS,
     instrument,
     instrument_all,
@@ -195,6 +196,9 @@ def test_every_call_is_a_span_and_the_metrics_count_what_happened(
     assert telemetry.total(revoked, **{"authsessions.revoke.reason": "evicted"}) == 1
     assert telemetry.total("authsessions.sessions.theft_suspected") == 1
     durations = telemetry.points()["authsessions.operation.duration"]
+    # sub-millisecond calls land in buckets of their own, not all in [0, 5 s]
+    assert all(tuple(p.explicit_bounds) == DURATION_BUCKETS for p in durations)
+    assert any(sum(p.bucket_counts[:7]) for p in durations), "no call under 1 ms?"
     outcomes = {(p.attributes["authsessions.operation"], p.attributes["authsessions.outcome"])
                 for p in durations}  # fmt: skip
     assert ("get_session", "not_found") in outcomes and ("get_session", "ok") in outcomes
