@@ -25,10 +25,13 @@ index, beside it.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, TypeVar
 
 from authsessions.kit import Codec, SessionList, SessionPolicy, StoredDataError, dumps
 from authsessions.kit import Session as _Session
+
+_log = logging.getLogger("authsessions.redis")
 
 U = TypeVar("U")
 M = TypeVar("M")
@@ -136,10 +139,21 @@ def listing(codec: Codec[U, M], tag: str, reply: list[Any]) -> SessionList[U, M]
     lines of JSON each), in the reply's order: the reply becomes one flat
     JSON array with a join and a replace, and is parsed in one call.
 
+    A trailing integer counts the malformed records the script skipped: an
+    operator hears of them (``authsessions.redis``, WARNING).
+
     Raises:
         StoredDataError: a record no longer fits the types, or one of its
             fields is not the JSON this library wrote (the error names it).
     """
+    if reply and isinstance(reply[-1], int):
+        skipped, reply = reply[-1], reply[:-1]
+        _log.warning(
+            "user tag %s: a listing skipped %d malformed session record(s) (not written by "
+            "authsessions, or damaged); prune removes them",
+            tag,
+            skipped,
+        )
     if not reply:
         return SessionList()
     if isinstance(reply[0], bytes):

@@ -6,6 +6,7 @@ same tests run against any version."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -230,7 +231,7 @@ MALFORMED: dict[str, Callable[[Any, str], Any]] = {
 
 @pytest.mark.parametrize("shape", sorted(MALFORMED))
 def test_a_malformed_record_is_reported_and_never_breaks_the_account(
-    client: redis.Redis, prefix: str, shape: str
+    client: redis.Redis, prefix: str, shape: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = FakeClock()
     store = RedisSessions(client, prefix=prefix, clock=clock)
@@ -248,9 +249,14 @@ def test_a_malformed_record_is_reported_and_never_breaks_the_account(
     with pytest.raises(StoredDataError):
         store.get_session_by_key(key)
     assert store.get_user_id_from_session(good) == "u"
-    # listings skip it (it is not a live session) and keep working
-    assert [s.label for s in store.get_sessions_for_user("u")] == ["good"]
-    assert {s.label for s in store.list_sessions()} == {"good", "other"}
+    # listings skip it (it is not a live session) and keep working, and an
+    # operator hears of it
+    with caplog.at_level(logging.WARNING, logger="authsessions.redis"):
+        assert [s.label for s in store.get_sessions_for_user("u")] == ["good"]
+        assert {s.label for s in store.list_sessions()} == {"good", "other"}
+    skipped = [r for r in caplog.records if "malformed" in r.getMessage()]
+    assert len(skipped) == 2, caplog.text
+    assert key[:16] in skipped[0].getMessage() and "prune" in skipped[0].getMessage()
     assert store.stats().sessions == 2
     assert store.get_user_id_from_session(store.create_session(user_id="u", label="", meta={}))
     # log out everywhere removes it (not counted: it was not live)
