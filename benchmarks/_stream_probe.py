@@ -25,13 +25,17 @@ def main() -> int:
 
         path = os.path.join(tempfile.mkdtemp(), "sessions.csv")
         start = time.perf_counter()
-        code = cli(["ls", "--redis-url", url, "--prefix", "stream:", "--format", "csv", "-o", path])
+        code = cli(
+            ["ls", "--redis-url", url, "--prefix", "stream:", "--format", "csv", "-o", path]
+        )
         seconds = time.perf_counter() - start
         with open(path, encoding="utf-8") as exported:
             sessions = sum(1 for _ in exported) - 1  # the header
         os.remove(path)
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps({"sessions": sessions, "seconds": seconds, "rss_mb": rss_mb, "code": code}))
+        print(
+            json.dumps({"sessions": sessions, "seconds": seconds, "rss_mb": rss_mb, "code": code})
+        )
         return 0
     store = RedisSessions.from_url(url, cluster=kind == "cluster", prefix="stream:")
     start = time.perf_counter()
