@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from authsessions import InMemorySessions, Sessions, SessionUtils
+from authsessions import ClientInfo, InMemorySessions, SessionEvent, Sessions, SessionUtils
 
 from ._errors import CliError
 from ._output import Output
@@ -63,24 +64,45 @@ def _store(
     yield InMemorySessions(clock=clock), "the in-memory store"
 
 
+def _tally(events: Counter[str]) -> Callable[[SessionEvent[Any]], None]:
+    """A hook counting events by kind (and a revocation's reason)."""
+
+    def count(event: SessionEvent[Any]) -> None:
+        reason = getattr(event, "reason", None)
+        events[event.kind if reason is None else f"{event.kind} ({reason.value})"] += 1
+
+    return count
+
+
 def run_demo(kind: str, *, out: Output) -> int:
-    """Log in on three devices, list, revoke, rotate, log out everywhere."""
+    """Log in on three devices, list, revoke, rotate, log out everywhere,
+    catch a stolen session."""
     say = out.line
     clock = _Story()
     with _store(kind, out, clock) as (sessions, where):
+        events: Counter[str] = Counter()
+        sessions.add_hook(_tally(events))
         say(f"authsessions demo on {where} (the story starts an hour ago)\n")
-        say("1. alice logs in on three devices, bob with curl")
+        say("1. alice logs in on three devices, bob with curl (documentation addresses)")
         laptop = sessions.create_session(
-            user_id="alice", label="Firefox on Linux", meta={"theme": "dark"}
-        )
+            user_id="alice", label="Firefox on Linux", meta={"theme": "dark"},
+            client=ClientInfo(ip="203.0.113.7", location="Berlin, DE"),
+        )  # fmt: skip
         clock.later(12)
-        phone = sessions.create_session(user_id="alice", label="Safari on iPhone", meta={})
+        phone = sessions.create_session(
+            user_id="alice", label="Safari on iPhone", meta={},
+            client=ClientInfo(ip="2001:db8:4::1c", location="Lyon, FR"),
+        )  # fmt: skip
         clock.later(13)
         tablet = sessions.create_session(
-            user_id="alice", label="Chrome on an Android tablet", meta={}
-        )
+            user_id="alice", label="Chrome on an Android tablet", meta={}, remember=False,
+            client=ClientInfo(ip="198.51.100.23"),
+        )  # fmt: skip
         clock.later(6)
-        sessions.create_session(user_id="bob", label="curl", meta={"scopes": ["read"]})
+        bob = sessions.create_session(
+            user_id="bob", label="curl", meta={"scopes": ["read"]},
+            client=ClientInfo(ip="192.0.2.10"),
+        )  # fmt: skip
         clock.later(9)
         header = SessionUtils.get_auth_token_for_session_id(laptop)
         say("   the laptop sends: Authorization: Bearer <key>.<secret> (never printed here)")
@@ -115,8 +137,17 @@ def run_demo(kind: str, *, out: Output) -> int:
             f"{sessions.get_user_id_from_session(tablet)!r}\n"
         )
 
-        say("6. every live session in the store, and the counts")
+        say("6. bob's token is rotated; someone who copied the old one replays it later")
+        rotated_bob = sessions.rotate_session(bob)
+        clock.later(2)
+        say(f"   the copy reads as {sessions.get_user_id_from_session(bob)!r}: two parties")
+        say("   hold the session, so the store revoked it (stolen-session detection);")
+        say(f"   bob's own token reads as {sessions.get_user_id_from_session(rotated_bob)!r} "
+            "too: bob signs in again\n")  # fmt: skip
+
+        say("7. every live session in the store, the counts, and the events a hook saw")
         out.table(sessions.list_sessions(), current_key=current)
         stats = sessions.stats()
-        say(f"   {stats.sessions} live sessions of {stats.users} users")
+        say(f"   {stats.sessions} live session(s) of {stats.users} user(s)")
+        say("   events: " + ", ".join(f"{kind} x{n}" for kind, n in sorted(events.items())))
     return 0

@@ -117,6 +117,10 @@ def test_demo_on_the_in_memory_store() -> None:
     assert result.returncode == 0, result.stderr
     assert "demo on the in-memory store" in result.stdout
     assert "log out everywhere" in result.stdout
+    # the sign-in details and a stolen session caught, as the hook saw it
+    assert "Berlin, DE (203.0.113.7)" in result.stdout
+    assert "stolen-session detection" in result.stdout
+    assert "revoked (theft) x1" in result.stdout and "theft_suspected x1" in result.stdout
 
 
 @pytest.mark.redis
