@@ -101,6 +101,15 @@ class ClientInfo:
         place = location[:MAX_LOCATION] if isinstance(location, str) else None
         return cls(ip=address, user_agent=agent or None, location=place or None)
 
+    def origin(self) -> str:
+        """Where it is: ``"Berlin, DE (203.0.113.7)"``, the location or the
+        address alone, or "" (unescaped: the devices page and the tables
+        escape it for their medium)."""
+        ip = "" if self.ip is None else str(self.ip)
+        if self.location and ip:
+            return f"{self.location} ({ip})"
+        return self.location or ip
+
     def to_dict(self) -> dict[str, str | None]:
         """A JSON-ready dict (the address as text)."""
         return {
@@ -161,8 +170,7 @@ def details_dict(client: ClientInfo | None, remember: bool, keep: ClientDetails)
         details["remember"] = False
     if client is not None and keep != "none":
         if client.ip is not None:
-            ip = client.ip if keep == "full" else truncated_ip(client.ip)
-            details["ip"] = str(ip)
+            details["ip"] = kept_ip(client.ip, keep)
         if client.user_agent is not None:
             details["ua"] = client.user_agent
         if client.location is not None:

@@ -135,13 +135,7 @@ def when(moment: datetime) -> str:
 def client_text(client: Any) -> str:
     """Where a session signed in from: its location and address, either,
     or "" (the user agent is the label's business)."""
-    if client is None:
-        return ""
-    ip = "" if client.ip is None else str(client.ip)
-    place = escape_text(client.location or "")
-    if place and ip:
-        return f"{place} ({ip})"
-    return place or ip
+    return "" if client is None else escape_text(client.origin())
 
 
 def cells(session: Any) -> list[str]:

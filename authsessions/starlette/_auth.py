@@ -202,11 +202,15 @@ class SessionAuth(Generic[U, M]):
             )
         return state
 
-    def _not_logged_in(self, request: Request) -> HTTPException:
+    @staticmethod
+    def _target(request: Request) -> str:
+        """Where the request was going, as a ``next`` parameter names it."""
         query = request.url.query
-        target = request.url.path + (f"?{query}" if query else "")
+        return request.url.path + (f"?{query}" if query else "")
+
+    def _not_logged_in(self, request: Request) -> HTTPException:
         location = self.settings.login_redirect(
-            request.method, request.headers.get("accept"), target
+            request.method, request.headers.get("accept"), self._target(request)
         )
         if location is not None:
             return HTTPException(303, headers={"Location": location})
@@ -259,10 +263,8 @@ class SessionAuth(Generic[U, M]):
         return recent
 
     def _too_old(self, request: Request, max_age: timedelta) -> HTTPException:
-        query = request.url.query
-        target = request.url.path + (f"?{query}" if query else "")
         location = self.settings.reauth_redirect(
-            request.method, request.headers.get("accept"), target
+            request.method, request.headers.get("accept"), self._target(request)
         )
         if location is not None:
             return HTTPException(303, headers={"Location": location})

@@ -18,17 +18,6 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _origin(session: Session[Any, Any]) -> str:
-    """Where it signed in from: location and address, either, or ""."""
-    client = session.client
-    if client is None:
-        return ""
-    ip = "" if client.ip is None else str(client.ip)
-    if client.location and ip:
-        return f"{client.location} ({ip})"
-    return client.location or ip
-
-
 def new_devices(sessions: Sequence[Session[Any, Any]], now: datetime | None = None) -> set[str]:
     """The keys of sessions that signed in from a new device: within
     ``NEW_DEVICE_WINDOW`` of ``now`` (default: the latest use among them),
@@ -120,7 +109,7 @@ def devices_page(
         badge = ' <span class="new">new device</span>' if s.key in fresh else ""
         rows.append(
             f'<tr data-key="{key}"><td class="label">{escape(s.label)}{badge}</td>'
-            f'<td class="from">{escape(_origin(s))}</td>'
+            f'<td class="from">{escape(s.client.origin() if s.client else "")}</td>'
             f'<td class="when">{_when(s.authenticated_at)}</td>'
             f'<td class="when">{_when(s.last_used_at)}</td>'
             f"<td>{action}</td></tr>"

@@ -159,6 +159,17 @@ def _origins(values: Collection[str]) -> frozenset[str]:
     return frozenset(origins)
 
 
+def _page_redirect(url: str | None, method: str, accept: str | None, target: str) -> str | None:
+    """``url?next=<target>`` for a browser navigating (GET or HEAD
+    accepting HTML), else None (the caller answers 401)."""
+    if url is None or method.upper() not in ("GET", "HEAD"):
+        return None
+    if "text/html" not in (accept or ""):
+        return None
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}next={quote(target)}"
+
+
 @attrs.frozen
 class WebSettings:
     """The settings every integration takes (see their ``SessionAuth``).
@@ -304,12 +315,7 @@ class WebSettings:
         """Where to send a request without a session: ``login_url`` with
         ``?next=<target>`` for a browser navigating (GET or HEAD accepting
         HTML); None (answer 401) for anything else, such as an API call."""
-        if self.login_url is None or method.upper() not in ("GET", "HEAD"):
-            return None
-        if "text/html" not in (accept or ""):
-            return None
-        separator = "&" if "?" in self.login_url else "?"
-        return f"{self.login_url}{separator}next={quote(target)}"
+        return _page_redirect(self.login_url, method, accept, target)
 
     def challenge(self) -> str:
         """The ``WWW-Authenticate`` value of a 401."""
@@ -321,13 +327,7 @@ class WebSettings:
         """Where to send a browser whose sign-in is too old:
         ``reauth_url`` (else ``login_url``) with ``?next=<target>``, for a
         GET or HEAD accepting HTML; None (answer 401) otherwise."""
-        url = self.reauth_url or self.login_url
-        if url is None or method.upper() not in ("GET", "HEAD"):
-            return None
-        if "text/html" not in (accept or ""):
-            return None
-        separator = "&" if "?" in url else "?"
-        return f"{url}{separator}next={quote(target)}"
+        return _page_redirect(self.reauth_url or self.login_url, method, accept, target)
 
     def step_up_challenge(self, max_age: timedelta) -> str:
         """The ``WWW-Authenticate`` value of a 401 for a sign-in too old
