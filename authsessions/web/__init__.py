@@ -15,7 +15,7 @@ from ._cookies import CookieSettings, SameSite, is_loopback
 from ._csrf import SAFE_METHODS, origin_of, origin_refusal
 from ._geoip import geoip_locator
 from ._labels import device_label
-from ._page import device_dicts, devices_page, new_devices
+from ._page import device_dicts, devices_page, devices_page_style, new_devices
 from ._redirects import local_path
 from ._request import (
     CrossSiteRefused,
@@ -46,6 +46,7 @@ __all__ = [
     "device_dicts",
     "device_label",
     "devices_page",
+    "devices_page_style",
     "geoip_locator",
     "is_loopback",
     "local_path",

@@ -71,6 +71,12 @@ form{display:inline}button{font:inherit;cursor:pointer}
 """.strip()
 
 
+def devices_page_style() -> str:
+    """The devices page's CSS (no external assets), for an integration that
+    renders the page with its own templates (``authsessions.django``)."""
+    return _STYLE
+
+
 def devices_page(
     sessions: Sequence[Session[Any, Any]],
     *,

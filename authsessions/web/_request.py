@@ -239,20 +239,23 @@ class WebSettings:
                 "plain HTTP: browsers send it back to localhost, but HTTP clients (httpx, "
                 "requests, TestClient) do not, so this client's next request is not logged "
                 f"in. In tests, use an https base URL (TestClient(app, base_url='https://"
-                f"{state.host}')), or CookieSettings(secure=False) on localhost"
+                f"{state.host}'); Django's test client: secure=True), or "
+                "CookieSettings(secure=False) on localhost"
             )
         if not self.cookie.secure:
             return (
                 f"CookieSettings(secure=False) applies to localhost only: for host "
                 f"{state.host!r} the session cookie stays Secure, and this plain-HTTP "
                 "client will not send it back. Serve over HTTPS, or in tests use an https "
-                f"base URL (TestClient(app, base_url='https://{state.host}'))"
+                f"base URL (TestClient(app, base_url='https://{state.host}'); Django's test "
+                "client: secure=True)"
             )
         return (
             f"the session cookie is Secure, but this request reached {state.host!r} over "
             "plain HTTP: no browser or HTTP client sends it back, so the next request is "
             "not logged in. Serve over HTTPS; in tests, use an https base URL "
-            f"(TestClient(app, base_url='https://{state.host}')); for plain-HTTP "
+            f"(TestClient(app, base_url='https://{state.host}'); Django's test client: "
+            "secure=True); for plain-HTTP "
             "development on localhost, CookieSettings(secure=False)"
         )
 

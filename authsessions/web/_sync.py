@@ -62,12 +62,24 @@ class Flows(Generic[U, M]):
         if self.settings.uses_cookie:
             state.set_cookie = self.settings.cookie.clearing_header(state.host)
 
-    def _refuse_cross_site(self, state: RequestState[U, M]) -> None:
-        # every state-changing flow, whether or not a cookie came: another
-        # site's form POST carries no SameSite=Lax cookie, yet an answer
-        # that clears it would still log the user out
+    def refuse_cross_site(self, state: RequestState[U, M]) -> None:
+        """What every state-changing flow checks first (for an
+        integration's own flows): another site's form POST carries no
+        SameSite=Lax cookie, yet an answer that clears it would still log
+        the user out, so it is refused whether or not a cookie came.
+
+        Raises:
+            CrossSiteRefused: the request comes from another site.
+        """
         if state.refusal is not None and state.source != "bearer":
             raise CrossSiteRefused(state.refusal)
+
+    def drop(self, state: RequestState[U, M]) -> None:
+        """Forget the request's session and clear its cookie, without a
+        store call: the integration found the session no longer valid
+        (and ended it) on its own terms."""
+        self._forget(state)
+        self._clear_cookie(state)
 
     def _forget(self, state: RequestState[U, M]) -> None:
         state.presented, state.source, state.loaded, state.session = None, None, True, None
@@ -151,7 +163,7 @@ class Flows(Generic[U, M]):
         Raises:
             CrossSiteRefused: the request comes from another site.
         """
-        self._refuse_cross_site(state)
+        self.refuse_cross_site(state)
         ended = False
         if state.presented is not None:
             ended = self.store.destroy_session(state.presented)
@@ -166,7 +178,7 @@ class Flows(Generic[U, M]):
             CrossSiteRefused: the request comes from another site.
             NotLoggedIn: the request has no live session.
         """
-        self._refuse_cross_site(state)
+        self.refuse_cross_site(state)
         session = self.required(state)
         return self.store.destroy_sessions_for_user(session.user_id, keep=state.presented)
 
@@ -188,7 +200,7 @@ class Flows(Generic[U, M]):
             CrossSiteRefused: the request comes from another site.
             NotLoggedIn: the request has no live session.
         """
-        self._refuse_cross_site(state)
+        self.refuse_cross_site(state)
         session = self.required(state)
         if not isinstance(key, str) or not is_session_key(key):
             return False
@@ -207,7 +219,7 @@ class Flows(Generic[U, M]):
         Raises:
             CrossSiteRefused: the request comes from another site.
         """
-        self._refuse_cross_site(state)
+        self.refuse_cross_site(state)
         return self._new_secret(state, again=False)
 
     def reauthenticate(self, state: RequestState[U, M]) -> SessionId | None:

@@ -77,10 +77,11 @@ def browser(chromium: tuple[str, str]) -> Iterator[Callable[[], Any]]:
 class Served:
     """An app served on 127.0.0.1 in a thread; ``url`` names it "localhost"."""
 
-    def __init__(self, port: int, stop: Callable[[], None]) -> None:
+    def __init__(self, port: int, stop: Callable[[], None], kind: str = "") -> None:
         self.port = port
         self.url = f"http://localhost:{port}"
         self.stop = stop
+        self.kind = kind
 
 
 def serve_asgi(app: Any) -> Served:
@@ -116,38 +117,47 @@ def serve_wsgi(app: Any) -> Served:
     return Served(port, stop)
 
 
-@pytest.fixture(params=["fastapi", "flask"])
-def example(request: pytest.FixtureRequest) -> Iterator[Served]:
-    """An example app on a fresh in-memory store, served for real."""
-    if request.param == "fastapi":
+def serve_example(kind: str, request: pytest.FixtureRequest, clock: FakeClock | None) -> Served:
+    """The example app of ``kind`` on a fresh in-memory store (on ``clock``)."""
+    options: dict[str, Any] = {} if clock is None else {"clock": clock}
+    if kind == "fastapi":
         from authsessions import AsyncInMemorySessions
         from authsessions.examples.fastapi_app import create_app as fastapi_app
 
-        served = serve_asgi(fastapi_app(AsyncInMemorySessions()))
-    else:
+        served = serve_asgi(fastapi_app(AsyncInMemorySessions(**options)))
+    elif kind == "flask":
         from authsessions import InMemorySessions
         from authsessions.examples.flask_app import create_app as flask_app
 
-        served = serve_wsgi(flask_app(InMemorySessions()))
+        served = serve_wsgi(flask_app(InMemorySessions(**options)))
+    else:
+        from authsessions import InMemorySessions
+
+        request.getfixturevalue("configure")(InMemorySessions(**options))
+        from django.core.handlers.wsgi import WSGIHandler
+
+        served = serve_wsgi(WSGIHandler())
+    served.kind = kind
+    return served
+
+
+EXAMPLES = ["fastapi", "flask", "django"]
+
+
+@pytest.fixture(params=EXAMPLES)
+def example(request: pytest.FixtureRequest) -> Iterator[Served]:
+    """An example app on a fresh in-memory store, served for real."""
+    served = serve_example(request.param, request, None)
     yield served
     served.stop()
 
 
-@pytest.fixture(params=["fastapi", "flask"])
+@pytest.fixture(params=EXAMPLES)
 def example_on_a_clock(request: pytest.FixtureRequest) -> Iterator[tuple[Served, FakeClock]]:
     """An example app whose store runs on a fake clock the test moves (how
     recent a sign-in is follows the store's clock)."""
     clock = FakeClock()
-    if request.param == "fastapi":
-        from authsessions import AsyncInMemorySessions
-        from authsessions.examples.fastapi_app import create_app as fastapi_app
-
-        served = serve_asgi(fastapi_app(AsyncInMemorySessions(clock=clock)))
-    else:
-        from authsessions import InMemorySessions
-        from authsessions.examples.flask_app import create_app as flask_app
-
-        served = serve_wsgi(flask_app(InMemorySessions(clock=clock)))
+    served = serve_example(request.param, request, clock)
     yield served, clock
     served.stop()
 

@@ -11,11 +11,11 @@ import pytest
 
 PUBLIC = ["authsessions", "authsessions.kit", "authsessions.memory", "authsessions.redis",
           "authsessions.sql", "authsessions.web", "authsessions.starlette",
-          "authsessions.flask", "authsessions.testing", "authsessions.reference",
-          "contract_tests"]  # fmt: skip
+          "authsessions.flask", "authsessions.django", "authsessions.testing",
+          "authsessions.reference", "contract_tests"]  # fmt: skip
 # the public subpackages: everything else under authsessions is private
-SUBPACKAGES = {"kit", "memory", "redis", "sql", "web", "starlette", "flask", "testing",
-               "reference"}  # fmt: skip
+SUBPACKAGES = {"kit", "memory", "redis", "sql", "web", "starlette", "flask", "django",
+               "testing", "reference"}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", PUBLIC)
@@ -89,6 +89,7 @@ def _run(code: str) -> subprocess.CompletedProcess[str]:
         ("sqlalchemy", "SqlSessions", "authsessions.sql", "sql"),
         ("starlette", None, "authsessions.starlette", "starlette"),
         ("flask", None, "authsessions.flask", "flask"),
+        ("django", None, "authsessions.django", "django"),
     ],
 )
 def test_the_core_works_without_an_extra_and_its_names_say_how_to_install_it(

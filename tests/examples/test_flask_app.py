@@ -16,7 +16,7 @@ from authsessions.sql import SqlSessions
 from tests.examples.journeys import BASE, browser_journey
 
 
-@pytest.fixture(params=["memory", "redis", "sqlite"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis), "sqlite"])
 def client(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], httpx.Client]:
     if request.param == "memory":
         store: Any = InMemorySessions()

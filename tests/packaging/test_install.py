@@ -89,11 +89,14 @@ def test_the_build_has_no_warnings_and_declares_its_license(wheel: tuple[Path, s
         metadata = archive.read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert "License-Expression: MIT" in metadata
     assert any(n.endswith("licenses/LICENSE") for n in names)
-    for extra in ("redis", "contract"):
+    for extra in ("redis", "contract", "django"):
         assert f"Provides-Extra: {extra}" in metadata
     assert "authsessions/redis/lua/create.lua" in names
     assert "authsessions/examples/fastapi_app.py" in names, "the README runs it from the wheel"
     assert "authsessions/examples/flask_app.py" in names
+    assert "authsessions/examples/django_site/settings.py" in names
+    for template in ("devices", "login", "reauth"):
+        assert f"authsessions/django/templates/authsessions/{template}.html" in names
     assert "authsessions/redis/slot_tags.txt" in names
 
 
