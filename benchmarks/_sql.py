@@ -36,6 +36,18 @@ def _pin_postgres(pid: int | None, placement: str) -> None:
         os.sched_setaffinity(process.pid, cpus)
 
 
+def django_database(url: sa.engine.URL) -> dict[str, Any]:
+    """A Django ``DATABASES`` entry for the PostgreSQL at ``url``."""
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": url.database,
+        "USER": url.username,
+        "PASSWORD": url.password or "",
+        "HOST": url.host or url.query.get("host", ""),
+        "PORT": url.port or "",
+    }
+
+
 def _django(url: sa.engine.URL) -> Any:
     """Django's database session backend on the same PostgreSQL."""
     import django
@@ -43,16 +55,7 @@ def _django(url: sa.engine.URL) -> Any:
     from django.core.management import call_command
 
     settings.configure(
-        DATABASES={
-            "default": {
-                "ENGINE": "django.db.backends.postgresql",
-                "NAME": url.database,
-                "USER": url.username,
-                "PASSWORD": url.password or "",
-                "HOST": url.host or url.query.get("host", ""),
-                "PORT": url.port or "",
-            }
-        },
+        DATABASES={"default": django_database(url)},
         INSTALLED_APPS=["django.contrib.sessions"],
         SESSION_ENGINE="django.contrib.sessions.backends.db",
         SECRET_KEY="benchmark-only",

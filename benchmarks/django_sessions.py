@@ -203,6 +203,7 @@ def main() -> int:
         print(f"SQLite file {database['NAME']}, Python {sys.version.split()[0]}", file=sys.stderr)
         print(run(args, database))
         return 0
+    from _sql import django_database
     from sqlalchemy.engine import make_url
 
     from authsessions.testing import provision_postgres
@@ -216,16 +217,7 @@ def main() -> int:
             parent = psutil.Process(pid)
             for process in [parent, *parent.children(recursive=True)]:
                 os.sched_setaffinity(process.pid, {0})
-        url = make_url(server.url)
-        database = {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": url.database,
-            "USER": url.username,
-            "PASSWORD": url.password or "",
-            "HOST": url.host or url.query.get("host", ""),
-            "PORT": url.port or "",
-        }
-        print(run(args, database))
+        print(run(args, django_database(make_url(server.url))))
     finally:
         server.cleanup()
     return 0

@@ -20,7 +20,7 @@ from django.middleware.csrf import rotate_token
 from django.utils.crypto import constant_time_compare
 
 from authsessions.kit import ConfigurationError, Session, SessionId, Sessions
-from authsessions.web import RequestState
+from authsessions.web import RequestState, positive_max_age
 
 from ._config import configured
 
@@ -319,8 +319,7 @@ def require_recent(max_age: timedelta) -> Callable[[Callable[P, R]], Callable[P,
     Raises:
         ConfigurationError: ``max_age`` is not a positive timedelta.
     """
-    if not isinstance(max_age, timedelta) or max_age <= timedelta(0):
-        raise ConfigurationError("max_age", "must be a positive timedelta")
+    positive_max_age(max_age)
 
     def decorate(view: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(view)

@@ -30,6 +30,7 @@ from authsessions.web import (
     WebSettings,
     device_label,
     devices_page,
+    positive_max_age,
 )
 
 U = TypeVar("U")
@@ -237,8 +238,7 @@ class SessionAuth(Generic[U, M]):
         Raises:
             ConfigurationError: ``max_age`` is not a positive timedelta.
         """
-        if not isinstance(max_age, timedelta) or max_age <= timedelta(0):
-            raise ConfigurationError("max_age", "must be a positive timedelta")
+        positive_max_age(max_age)
 
         def decorate(view: Callable[P, R]) -> Callable[P, R]:
             @functools.wraps(view)

@@ -35,6 +35,7 @@ from authsessions.web import (
     WebSettings,
     device_label,
     devices_page,
+    positive_max_age,
 )
 
 U = TypeVar("U")
@@ -249,8 +250,7 @@ class SessionAuth(Generic[U, M]):
         Raises:
             ConfigurationError: ``max_age`` is not a positive timedelta.
         """
-        if not isinstance(max_age, timedelta) or max_age <= timedelta(0):
-            raise ConfigurationError("max_age", "must be a positive timedelta")
+        positive_max_age(max_age)
 
         async def recent(request: Request) -> Session[U, M]:
             try:

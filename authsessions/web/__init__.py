@@ -26,6 +26,7 @@ from ._request import (
     Source,
     Transport,
     WebSettings,
+    positive_max_age,
 )
 from ._sync import Flows
 
@@ -53,4 +54,5 @@ __all__ = [
     "new_devices",
     "origin_of",
     "origin_refusal",
+    "positive_max_age",
 ]

@@ -159,6 +159,17 @@ def _origins(values: Collection[str]) -> frozenset[str]:
     return frozenset(origins)
 
 
+def positive_max_age(max_age: object) -> timedelta:
+    """``max_age`` of a ``require_recent``, checked when the view is decorated.
+
+    Raises:
+        ConfigurationError: not a positive timedelta.
+    """
+    if not isinstance(max_age, timedelta) or max_age <= timedelta(0):
+        raise ConfigurationError("max_age", "must be a positive timedelta")
+    return max_age
+
+
 def _page_redirect(url: str | None, method: str, accept: str | None, target: str) -> str | None:
     """``url?next=<target>`` for a browser navigating (GET or HEAD
     accepting HTML), else None (the caller answers 401)."""

@@ -4,6 +4,7 @@ the password hash that ends sessions, rotation, and their async twins."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -182,3 +183,11 @@ def test_the_devices_page_escapes_what_a_client_sent(memory_store: Any) -> None:
     post(client, "/t/labelled-login", form)
     page = client.get("/account/devices", headers={"Accept": "text/html"}).content.decode()
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+
+
+@pytest.mark.parametrize("max_age", [timedelta(0), 600, None])
+def test_require_recent_takes_a_positive_timedelta(max_age: Any) -> None:
+    from authsessions.django import require_recent
+
+    with pytest.raises(ConfigurationError, match="positive timedelta"):
+        require_recent(max_age)

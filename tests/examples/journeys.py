@@ -5,6 +5,7 @@ with bearer tokens."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -93,3 +94,20 @@ def api_journey(client: Client) -> None:
         assert get("/api/me", laptop).status_code == 200
         assert http.post("/api/logout", headers={"Authorization": laptop}).status_code == 204
         assert get("/api/me", laptop).status_code == 401
+
+
+def store_follows_the_environment(default_store: Callable[[], object], monkeypatch: Any,
+                                  tmp_path: Any) -> None:  # fmt: skip
+    """An example's store: in memory, else the SQL or Redis URL the
+    environment names."""
+    from authsessions import InMemorySessions
+    from authsessions.redis import RedisSessions
+    from authsessions.sql import SqlSessions
+
+    monkeypatch.delenv("AUTHSESSIONS_REDIS_URL", raising=False)
+    monkeypatch.delenv("AUTHSESSIONS_SQL_URL", raising=False)
+    assert isinstance(default_store(), InMemorySessions)
+    monkeypatch.setenv("AUTHSESSIONS_SQL_URL", f"sqlite:///{tmp_path / 's.db'}")
+    assert isinstance(default_store(), SqlSessions)
+    monkeypatch.setenv("AUTHSESSIONS_REDIS_URL", "redis://127.0.0.1:1/0")
+    assert isinstance(default_store(), RedisSessions)

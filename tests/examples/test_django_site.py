@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.django.fixtures import PAGE, https_client, log_in, post, token
+from tests.examples.journeys import store_follows_the_environment
 
 
 def test_the_browser_journey(store: Any) -> None:
@@ -59,15 +60,6 @@ def test_revoking_another_device_from_the_page(store: Any) -> None:
 
 
 def test_the_store_follows_the_environment(monkeypatch: Any, tmp_path: Any) -> None:
-    from authsessions import InMemorySessions
-    from authsessions.examples.django_site.sessions import store as default_store
-    from authsessions.redis import RedisSessions
-    from authsessions.sql import SqlSessions
+    from authsessions.examples.django_site.sessions import store
 
-    monkeypatch.delenv("AUTHSESSIONS_REDIS_URL", raising=False)
-    monkeypatch.delenv("AUTHSESSIONS_SQL_URL", raising=False)
-    assert isinstance(default_store(), InMemorySessions)
-    monkeypatch.setenv("AUTHSESSIONS_SQL_URL", f"sqlite:///{tmp_path / 's.db'}")
-    assert isinstance(default_store(), SqlSessions)
-    monkeypatch.setenv("AUTHSESSIONS_REDIS_URL", "redis://127.0.0.1:1/0")
-    assert isinstance(default_store(), RedisSessions)
+    store_follows_the_environment(store, monkeypatch, tmp_path)

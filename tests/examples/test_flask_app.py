@@ -13,7 +13,7 @@ from authsessions import InMemorySessions
 from authsessions.examples.flask_app import create_app, default_store
 from authsessions.redis import RedisSessions
 from authsessions.sql import SqlSessions
-from tests.examples.journeys import BASE, browser_journey
+from tests.examples.journeys import BASE, browser_journey, store_follows_the_environment
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis), "sqlite"])
@@ -47,10 +47,4 @@ def test_the_json_endpoints(client: Callable[[], httpx.Client]) -> None:
 def test_default_store_follows_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.delenv("AUTHSESSIONS_REDIS_URL", raising=False)
-    monkeypatch.delenv("AUTHSESSIONS_SQL_URL", raising=False)
-    assert isinstance(default_store(), InMemorySessions)
-    monkeypatch.setenv("AUTHSESSIONS_SQL_URL", f"sqlite:///{tmp_path / 's.db'}")
-    assert isinstance(default_store(), SqlSessions)
-    monkeypatch.setenv("AUTHSESSIONS_REDIS_URL", "redis://127.0.0.1:1/0")
-    assert isinstance(default_store(), RedisSessions)
+    store_follows_the_environment(default_store, monkeypatch, tmp_path)
