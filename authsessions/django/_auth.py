@@ -81,7 +81,7 @@ def get_user(request: HttpRequest) -> Any:
     from django.contrib.auth.models import AnonymousUser
 
     session = get_session(request)
-    user = None if session is None else _user_of(session)
+    user = None if session is None else user_of(session)
     if session is not None and user is None:
         conf = configured()
         state = state_of(request)
@@ -97,7 +97,8 @@ async def aget_user(request: HttpRequest) -> Any:
     return await sync_to_async(get_user)(request)
 
 
-def _user_of(session: Session[str, dict[str, Any]]) -> Any:
+def user_of(session: Session[str, dict[str, Any]]) -> Any:
+    """The user a session belongs to, if its backend and password hash still hold."""
     meta = session.meta if isinstance(session.meta, dict) else {}
     backend_path = meta.get("backend")
     if not isinstance(backend_path, str) or backend_path not in settings.AUTHENTICATION_BACKENDS:

@@ -191,3 +191,36 @@ def test_require_recent_takes_a_positive_timedelta(max_age: Any) -> None:
 
     with pytest.raises(ConfigurationError, match="positive timedelta"):
         require_recent(max_age)
+
+
+def test_the_backend_authenticates_a_session_token(
+    memory_store: Any, settings_override: Any
+) -> None:
+    from django.contrib.auth import authenticate, user_login_failed
+    from django.test import RequestFactory
+
+    backends = ["django.contrib.auth.backends.ModelBackend",
+                "authsessions.django.backends.SessionBackend"]  # fmt: skip
+    client = https_client()
+    log_in(client, "bob")
+    token = client.cookies["__Host-session"].value
+    failed: list[Any] = []
+
+    def record(sender: Any, credentials: Any, **_: Any) -> None:
+        failed.append(credentials)
+
+    user_login_failed.connect(record)
+    request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.7")
+    try:
+        with settings_override(AUTHENTICATION_BACKENDS=backends):
+            found = authenticate(request, session_token=token)
+            assert found is not None and found.get_username() == "bob"
+            assert authenticate(request, username="bob", password="builder") is not None
+            wrong = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+            assert authenticate(request, session_token=wrong) is None
+            assert authenticate(request, session_token="not a token") is None
+    finally:
+        user_login_failed.disconnect(record)
+    (session,) = memory_store.list_sessions()
+    assert str(session.last_used_ip) == "192.0.2.7"  # the read recorded its address
+    assert failed and all(token not in str(c) and wrong not in str(c) for c in failed)
