@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import random
+import sqlite3
+import tempfile
 import time
 from datetime import timedelta
 from typing import Any
@@ -18,7 +20,7 @@ from _timing import Bench, now_ms
 
 from authsessions import RedisSessions, SessionPolicy
 from authsessions.kit import dumps, mint_session_id, parse_session_id, user_tag
-from authsessions.sql import SqlSessions
+from authsessions.sql import SqlSessions, sqlite_engine
 from authsessions.testing import provision_postgres
 
 UNLIMITED = SessionPolicy(max_sessions_per_user=None)
@@ -133,6 +135,7 @@ def _fill(engine: sa.Engine, table: sa.Table, users: range, per_user: int) -> No
 
 def section_sql(ctx: Any) -> None:
     report = ctx.report
+    _sqlite(ctx, report)
     server = provision_postgres("binary")
     try:
         _pin_postgres(server.server.get_pid(), ctx.placement)  # type: ignore[attr-defined]
@@ -258,3 +261,65 @@ def _growth(ctx: Any, report: Any, engine: sa.Engine) -> None:
         ["sessions in the table", "get_sessions_for_user µs", "÷ at 1k", "seconds timed"],
         rows,
     )
+
+
+def _sqlite(ctx: Any, report: Any) -> None:
+    """The SQL store on a SQLite file next to the same statements run by
+    hand on one sqlite3 connection in autocommit: what our Python and the
+    pool add to SQLite's own work."""
+    path = os.path.join(tempfile.mkdtemp(prefix="authsessions-bench-"), "bench.db")
+    engine = sqlite_engine(path)
+    store: SqlSessions[Any, Any] = SqlSessions(engine, policy=UNLIMITED, table="bench")
+    throttled: SqlSessions[Any, Any] = SqlSessions(engine, policy=THROTTLED, table="bench")
+    store.create_schema()
+    sid = store.create_session(user_id="alice", label=LABEL, meta=META)
+    for _ in range(50):
+        store.create_session(user_id="k50", label=LABEL, meta=META)
+    parsed = parse_session_id(sid)
+    assert parsed is not None
+    key, digest = parsed.key, parsed.secret_hash()
+    dialect = engine.dialect
+    conn = sqlite3.connect(path, isolation_level=None)  # autocommit, as the store's statements
+    conn.execute("PRAGMA journal_mode=WAL")
+
+    def bare(name: str) -> Any:
+        compiled = getattr(store._sql, name).compile(dialect=dialect)  # benchmark only
+        sql, order = str(compiled), tuple(compiled.positiontup or ())
+
+        def run(**params: Any) -> list[Any]:
+            return conn.execute(sql, tuple(params[n] for n in order)).fetchall()
+
+        return run
+
+    touching, reading = bare("read_touching"), bare("read")
+    forget, listing = bare("forget_user_expired"), bare("list_user")
+    user = dumps("k50")
+
+    def bare_list() -> None:
+        now = now_ms()
+        forget(user=user, now=now)
+        listing(user=user, now=now)
+
+    bench = Bench(ctx.rounds, ctx.n)
+    bench.add("validate, touching", lambda: store.get_user_id_from_session(sid))
+    bench.add("bare validate, touching",
+              lambda: touching(b_key=key, b_hash=digest, now=now_ms(), ip=None))  # fmt: skip
+    bench.add("validate, throttled", lambda: throttled.get_user_id_from_session(sid))
+    bench.add("bare validate, throttled",
+              lambda: reading(b_key=key, b_hash=digest, now=now_ms()))  # fmt: skip
+    bench.add("list k=50", lambda: store.get_sessions_for_user("k50"))
+    bench.add("bare list k=50", bare_list)
+    med = bench.run("sqlite")
+    rows = []
+    for op, target in (("validate, touching", ""), ("validate, throttled", ">= 0.80"),
+                       ("list k=50", "")):  # fmt: skip
+        ours, base = med[op], med["bare " + op]
+        rows.append([op, f"{ours:,.1f}", f"{base:,.1f}", f"{base / ours:.2f}", target])
+    report.table(
+        f"SQL store on a SQLite {sqlite3.sqlite_version} file (sync, sqlite3, WAL; µs, median "
+        "of interleaved rounds)",
+        ["operation", "ours", "bare statements", "bare / ours", "target"],
+        rows,
+    )
+    conn.close()
+    engine.dispose()

@@ -1,19 +1,21 @@
-"""A direct path for the store's single statements on a sync psycopg
-engine.
+"""A direct path for the store's single statements on a sync psycopg or
+sqlite3 engine.
 
 SQLAlchemy's per-execution work (an execution context, a result object,
 and for the store's autocommit connection an isolation-level switch on
-checkout and a reset on return) costs more than PostgreSQL's own work on
-a one-row read. Here each statement is compiled once to the driver's SQL
-and run on the pooled DBAPI connection, checked out through the engine's
-pool (its events, pre-ping and limits apply), in autocommit for the one
-statement and restored before it goes back. The deadline watchdog bounds
-it as it bounds every other call; a connection that failed is invalidated,
-never returned to the pool. Statements with expanding parameters (``IN``
-over a list), every other dialect or driver, and an engine with
-``before_cursor_execute`` or ``after_cursor_execute`` listeners (an
-OpenTelemetry or statement-logging instrumentation expects to see every
-statement) keep the SQLAlchemy path, and so does the asyncio store.
+checkout and a reset on return) costs more than the database's own work
+on a one-row read. Here each statement is compiled once to the driver's
+SQL and run on the pooled DBAPI connection, checked out through the
+engine's pool (its events, pre-ping and limits apply), in autocommit for
+the one statement (psycopg's ``autocommit``, sqlite3's ``isolation_level
+= None``) and restored before it goes back. The deadline watchdog bounds
+it as it bounds every other call; a connection that failed is
+invalidated, never returned to the pool. Statements with expanding
+parameters (``IN`` over a list), every other dialect or driver, and an
+engine with ``before_cursor_execute`` or ``after_cursor_execute``
+listeners (an OpenTelemetry or statement-logging instrumentation expects
+to see every statement) keep the SQLAlchemy path, and so does the asyncio
+store.
 """
 
 from __future__ import annotations
@@ -24,27 +26,35 @@ import sqlalchemy
 
 from ._watchdog import deadline
 
+# a statement's SQL for the driver, the values it carries itself, and the
+# order of its parameters for a positional driver (None: named)
+Compiled = tuple[str, dict[str, Any], tuple[str, ...] | None]
+
 
 class FastPath:
     """Compiled statements and the calls that run them."""
 
-    def __init__(self, engine: sqlalchemy.Engine) -> None:
+    def __init__(self, engine: sqlalchemy.Engine, *, sqlite: bool = False) -> None:
         self._engine = engine
-        # statement id -> its SQL and the values of the parameters the
-        # statement carries itself (a LIMIT, a literal), or None
-        self._sql: dict[int, tuple[str, dict[str, Any]] | None] = {}
+        self._sqlite = sqlite  # qmark parameters, isolation_level for autocommit
+        # statement id -> its SQL, the values of the parameters the
+        # statement carries itself (a LIMIT, a literal), and the order of
+        # the parameters (positional drivers); or None
+        self._sql: dict[int, Compiled | None] = {}
 
     @classmethod
     def for_engine(cls, engine: object) -> FastPath | None:
-        """A fast path for ``engine`` if it is a sync psycopg engine."""
+        """A fast path for ``engine`` if it is a sync psycopg or sqlite3 engine."""
         if not isinstance(engine, sqlalchemy.Engine):
             return None
         dialect = engine.dialect
-        if dialect.name != "postgresql" or dialect.driver != "psycopg":
-            return None
-        return cls(engine)
+        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+            return cls(engine)
+        if dialect.name == "sqlite" and dialect.driver == "pysqlite":
+            return cls(engine, sqlite=True)
+        return None
 
-    def sql_of(self, statement: Any) -> tuple[str, dict[str, Any]] | None:
+    def sql_of(self, statement: Any) -> Compiled | None:
         """The driver's SQL for one of the store's statements (built once
         per store and kept, so its id is stable), or None to take the
         SQLAlchemy path."""
@@ -56,12 +66,13 @@ class FastPath:
             compiled = statement.compile(dialect=self._engine.dialect)
             expanding = any(getattr(b, "expanding", False) for b in compiled.binds.values())
             own = {name: value for name, value in compiled.params.items() if value is not None}
-            self._sql[key] = None if expanding else (str(compiled), own)
+            order = tuple(compiled.positiontup or ()) if self._sqlite else None
+            self._sql[key] = None if expanding else (str(compiled), own, order)
         return self._sql[key]
 
     def run(
         self,
-        compiled: tuple[str, dict[str, Any]],
+        compiled: Compiled,
         params: dict[str, Any],
         timeout: float | None,
         started: float,
@@ -72,13 +83,15 @@ class FastPath:
             Exception: whatever the driver raised (the caller maps it to
                 SessionBackendError).
         """
-        sql, own = compiled
+        sql, own, order = compiled
         if own:
             params = {**own, **params}
         raw = self._engine.raw_connection()
         try:
             dbapi: Any = raw.driver_connection
             with deadline(raw, timeout, started):
+                if order is not None:
+                    return _run_sqlite(dbapi, sql, tuple(params[name] for name in order))
                 was = dbapi.autocommit
                 if not was:
                     dbapi.autocommit = True
@@ -96,3 +109,23 @@ class FastPath:
             raise
         finally:
             raw.close()
+
+
+def _run_sqlite(dbapi: Any, sql: str, args: tuple[Any, ...]) -> Any:
+    """One statement on a sqlite3 connection, committed on its own."""
+    was = dbapi.isolation_level
+    if was is not None:
+        if dbapi.in_transaction:  # never commit someone else's work
+            raise RuntimeError("a pooled sqlite3 connection came back inside a transaction")
+        dbapi.isolation_level = None  # autocommit: no implicit BEGIN before a write
+    try:
+        cursor = dbapi.execute(sql, args)
+        try:
+            if cursor.description is None:
+                return cursor.rowcount
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+    finally:
+        if was is not None:
+            dbapi.isolation_level = was

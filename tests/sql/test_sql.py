@@ -750,3 +750,37 @@ def test_single_statements_skip_sqlalchemy_and_stay_one_statement(
     watched = Statements(engine)
     assert watched.during(lambda: touching.get_session(sid)) == ["UPDATE"]
     engine.dispose()
+
+
+def test_sqlite_single_statements_skip_sqlalchemy_and_commit_on_their_own(
+    tmp_path: Any,
+) -> None:
+    engine = sqlite_engine(tmp_path / "fast.db")
+    sent: list[str] = []
+    # what sqlite3 itself runs, BEGIN and COMMIT included
+    event.listen(engine, "connect", lambda dbapi, record: dbapi.set_trace_callback(sent.append))
+    clock = FakeClock()
+    touching = _store(engine, clock=clock)
+    sid = touching.create_session(user_id="u", label="", meta={})
+    clock.advance(timedelta(minutes=5))
+    executed: list[str] = []
+    event.listen(engine, "engine_connect", lambda conn: executed.append("sqlalchemy"))
+    sent.clear()
+    assert touching.get_session(sid) is not None
+    assert [s.split()[0].upper() for s in sent] == ["UPDATE"]  # no BEGIN, no COMMIT
+    sent.clear()
+    assert len(touching.get_sessions_for_user("u")) == 1
+    assert [s.split()[0].upper() for s in sent] == ["DELETE", "SELECT"]  # expired, then live
+    assert executed == [], "the reads went through SQLAlchemy's execution"
+    # the touch is durable: another connection sees it
+    other = sqlite_engine(tmp_path / "fast.db")
+    with other.connect() as conn:
+        last = conn.execute(sa.text(f"SELECT last_used_ms FROM {touching.table.name}")).scalar()
+    assert last == clock.ms  # the touch of the read, committed
+    with engine.connect() as conn:  # the pooled connection is left as it was found
+        dbapi: Any = conn.connection.driver_connection
+        assert dbapi.isolation_level == "" and not dbapi.in_transaction
+    watched = Statements(engine)  # a statement watcher sees every statement again
+    assert watched.during(lambda: touching.get_session(sid)) == ["UPDATE"]
+    engine.dispose()
+    other.dispose()
