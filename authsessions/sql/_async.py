@@ -498,7 +498,10 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
             # a 64-bit random key collision (the base tries another key)
             # only if that key is there; any other constraint failure is
             # the table's, and surfaces with its cause
-            if isinstance(err.__cause__, sqlalchemy.exc.IntegrityError) and await self._one(
+            duplicate = isinstance(err.__cause__, sqlalchemy.exc.IntegrityError) or (
+                self._fast is not None and self._fast.is_integrity_error(err.__cause__)
+            )
+            if duplicate and await self._one(
                 "create_session", self._sql.read_key, {"b_key": parsed.key}
             ):
                 return None
@@ -516,8 +519,13 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
     ) -> list[str]:
         """Run the create transaction, bounded; the keys it evicted."""
         started = time.monotonic()
+        pipelined = self._fast is not None and self._fast.pipelines
         async with self._serial:
             with backend_errors("sql", "create_session"):
+                if pipelined and self._sql.lock_user is not None:
+                    return self._pipelined_row(
+                        parsed, user_json, label, meta_json, lifetime_ms, details_json, started
+                    )
                 async with self._transactional.connect() as conn:
                     # the deadline covers the COMMIT too
                     with deadline(conn, self._timeout, started):
@@ -539,16 +547,62 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
     ) -> list[str]:
         """The create transaction's statements (the caller commits); the
         keys of the sessions the cap evicted."""
-        policy, sql = self._config.policy, self._sql
         await self._locked_user(conn, parsed.tag)
-        now = self._config.now_ms()
-        await conn.execute(sql.forget_user_expired, {"user": user_json, "now": now})
-        cap = policy.max_sessions_per_user
         evicted: list[str] = []
+        steps = self._after_lock(parsed, user_json, label, meta_json, lifetime_ms, details_json)
+        for statement, params in steps:
+            result = await conn.execute(statement, params)
+            if statement is self._sql.evict:
+                evicted = [row[0] for row in result.all()]
+        return evicted
+
+    def _pipelined_row(
+        self,
+        parsed: ParsedSessionId,
+        user_json: str,
+        label: str,
+        meta_json: str,
+        lifetime_ms: int,
+        details_json: str,
+        started: float,
+    ) -> list[str]:
+        """The create transaction in two round trips (psycopg's pipeline):
+        BEGIN and the user's lock; then, the lock held, the statements of
+        ``_after_lock`` and COMMIT. The keys the cap evicted."""
+        assert self._fast is not None
+        results = self._fast.transaction(
+            [(self._sql.lock_user, {"tag": _signed(parsed.tag)})],
+            lambda: self._after_lock(
+                parsed, user_json, label, meta_json, lifetime_ms, details_json
+            ),
+            self._timeout,
+            started,
+        )
+        if self._config.policy.max_sessions_per_user is None:
+            return []
+        return [row[0] for row in results[1]]  # forget, evict, insert
+
+    def _after_lock(
+        self,
+        parsed: ParsedSessionId,
+        user_json: str,
+        label: str,
+        meta_json: str,
+        lifetime_ms: int,
+        details_json: str,
+    ) -> list[tuple[Any, dict[str, Any]]]:
+        """The create transaction's statements once the user's lock is
+        held (the time is read then): forget the user's expired sessions,
+        evict beyond the cap (returning the keys), insert."""
+        policy, sql = self._config.policy, self._sql
+        now = self._config.now_ms()
+        steps: list[tuple[Any, dict[str, Any]]] = [
+            (sql.forget_user_expired, {"user": user_json, "now": now})
+        ]
+        cap = policy.max_sessions_per_user
         if cap is not None:
-            result = await conn.execute(sql.evict, {"user": user_json, "keep_newest": cap - 1})
-            evicted = [row[0] for row in result.all()]
-        await conn.execute(
+            steps.append((sql.evict, {"user": user_json, "keep_newest": cap - 1}))
+        steps.append((
             sql.insert,
             {
                 "key": parsed.key,
@@ -563,8 +617,8 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
                 "details": details_json,
                 "previous": "",
             },
-        )
-        return evicted
+        ))  # fmt: skip
+        return steps
 
     async def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
         now = self._config.now_ms()

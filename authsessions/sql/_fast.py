@@ -20,6 +20,7 @@ store.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy
@@ -41,6 +42,19 @@ class FastPath:
         # statement carries itself (a LIMIT, a literal), and the order of
         # the parameters (positional drivers); or None
         self._sql: dict[int, Compiled | None] = {}
+
+    @property
+    def pipelines(self) -> bool:
+        """Whether ``transaction`` is available: psycopg's pipeline mode,
+        and no one watching the statements (see ``sql_of``)."""
+        dispatch = self._engine.dispatch
+        watched = dispatch.before_cursor_execute or dispatch.after_cursor_execute
+        return not self._sqlite and not watched
+
+    def is_integrity_error(self, err: BaseException | None) -> bool:
+        """Whether the driver raised ``err`` for a violated constraint."""
+        dbapi = self._engine.dialect.loaded_dbapi
+        return isinstance(err, dbapi.IntegrityError)
 
     @classmethod
     def for_engine(cls, engine: object) -> FastPath | None:
@@ -109,6 +123,67 @@ class FastPath:
             raise
         finally:
             raw.close()
+
+    def transaction(
+        self,
+        first: list[tuple[Any, dict[str, Any]]],
+        then: Callable[[], list[tuple[Any, dict[str, Any]]]],
+        timeout: float | None,
+        started: float,
+    ) -> list[Any]:
+        """One transaction in two round trips on psycopg's pipeline: BEGIN
+        and the ``first`` statements (a lock); then the statements ``then``
+        returns once those have run (so it can read the time after the
+        lock was granted), and COMMIT. The rows (or row count) of each of
+        ``then``'s statements.
+
+        Raises:
+            Exception: whatever the driver raised (the transaction is
+                rolled back with the connection, which is invalidated).
+        """
+        from psycopg import IsolationLevel, pq
+
+        raw = self._engine.raw_connection()
+        try:
+            dbapi: Any = raw.driver_connection
+            with deadline(raw, timeout, started):
+                # the create's rule: a READ COMMITTED transaction, whatever the
+                # engine's isolation level (AUTOCOMMIT included) or the server's
+                was = (dbapi.autocommit, dbapi.isolation_level)
+                dbapi.autocommit = False
+                dbapi.isolation_level = IsolationLevel.READ_COMMITTED
+                try:
+                    with dbapi.pipeline() as pipeline:
+                        for statement, params in first:
+                            self._queue(dbapi, statement, params)
+                        pipeline.sync()  # BEGIN and the lock: the first round trip
+                        cursors = [self._queue(dbapi, s, p) for s, p in then()]
+                        dbapi.commit()  # the rest and COMMIT: the second
+                finally:
+                    if dbapi.info.transaction_status == pq.TransactionStatus.IDLE:
+                        dbapi.autocommit, dbapi.isolation_level = was
+                return [
+                    cursor.fetchall() if cursor.description is not None else cursor.rowcount
+                    for cursor in cursors
+                ]
+        except Exception:
+            raw.invalidate()  # never back to the pool mid-transaction
+            raise
+        finally:
+            raw.close()
+
+    def _queue(self, dbapi: Any, statement: Any, params: dict[str, Any]) -> Any:
+        sql, own, _ = _compiled(self, statement)
+        cursor = dbapi.cursor()
+        cursor.execute(sql, {**own, **params} if own else params)
+        return cursor
+
+
+def _compiled(fast: FastPath, statement: Any) -> Compiled:
+    compiled = fast.sql_of(statement)
+    if compiled is None:
+        raise RuntimeError("a statement of the pipelined create has no fast form")
+    return compiled
 
 
 def _run_sqlite(dbapi: Any, sql: str, args: tuple[Any, ...]) -> Any:

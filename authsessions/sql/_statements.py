@@ -253,7 +253,12 @@ class _Builder:
 
     @property
     def insert(self) -> Any:
-        return insert(self.table)
+        """A new session's row: a bound parameter per column written,
+        named after it (``last_ip`` starts NULL)."""
+        written = [c for c in self.table.c if c.name != "last_ip"]
+        return insert(self.table).values(
+            {c.name: bindparam(c.name, type_=c.type) for c in written}
+        )
 
     @property
     def lock_user(self) -> Any:

@@ -442,20 +442,27 @@ def _bounded(call: Any, server: Any, within: float = 6.0) -> list[str]:
 
 
 @pytest.mark.postgres
-def test_a_server_hanging_at_commit_bounds_a_create(postgres_server_factory: Any) -> None:
+def test_a_server_hanging_at_commit_bounds_a_create(
+    postgres_server_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
     server = postgres_server_factory()
     engine = sa.create_engine(server.url, pool_timeout=1, connect_args={"connect_timeout": 2})
     store = _store(engine, operation_timeout=timedelta(seconds=1))
+    commit = psycopg.Connection.commit
 
     def stop_at_commit(connection: Any) -> None:
-        server.signal(signal.SIGSTOP)
+        server.signal(signal.SIGSTOP)  # the server hangs as the COMMIT goes out
+        commit(connection)
 
-    event.listen(engine, "commit", stop_at_commit)
-    try:
-        outcome = _bounded(lambda: store.create_session(user_id="u", label="", meta={}), server)
-    finally:
-        event.remove(engine, "commit", stop_at_commit)
+    # the driver's commit: the create runs on psycopg's pipeline, not through
+    # SQLAlchemy's transaction (whose "commit" event never fires)
+    monkeypatch.setattr(psycopg.Connection, "commit", stop_at_commit)
+    outcome = _bounded(lambda: store.create_session(user_id="u", label="", meta={}), server)
     assert outcome == ["backend error"], outcome
+    monkeypatch.undo()
+    assert store.create_session(user_id="u", label="", meta={})  # the pool recovered
     engine.dispose()
 
 
@@ -784,3 +791,44 @@ def test_sqlite_single_statements_skip_sqlalchemy_and_commit_on_their_own(
     assert watched.during(lambda: touching.get_session(sid)) == ["UPDATE"]
     engine.dispose()
     other.dispose()
+
+
+@pytest.mark.postgres
+def test_a_create_on_postgresql_is_two_round_trips_without_sqlalchemy(
+    postgres_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    engine = sa.create_engine(postgres_server.url, pool_timeout=10)
+    store = _store(engine, policy=SessionPolicy(max_sessions_per_user=2))
+    store.create_session(user_id="u", label="a", meta={})
+    store.create_session(user_id="u", label="b", meta={})
+    executed: list[str] = []
+    event.listen(engine, "engine_connect", lambda conn: executed.append("sqlalchemy"))
+    syncs: list[str] = []
+    original_sync, original_commit = psycopg.Pipeline.sync, psycopg.Connection.commit
+
+    def sync(pipeline: Any) -> Any:
+        syncs.append("sync")
+        return original_sync(pipeline)
+
+    def commit(conn: Any) -> Any:
+        syncs.append("commit")
+        return original_commit(conn)
+
+    monkeypatch.setattr(psycopg.Pipeline, "sync", sync)
+    monkeypatch.setattr(psycopg.Connection, "commit", commit)
+    driver = DriverStatements(monkeypatch)
+    evicted: list[Any] = []
+    store.add_hook(evicted.append)
+    sent = driver.during(lambda: store.create_session(user_id="u", label="c", meta={}))
+    # BEGIN and the lock in the first round trip; the rest and COMMIT in the second
+    assert sent == ["SELECT", "DELETE", "DELETE", "INSERT"]
+    assert syncs == ["sync", "commit"]
+    assert executed == [], "the create went through SQLAlchemy's execution"
+    assert sorted(s.label for s in store.get_sessions_for_user("u")) == ["b", "c"]
+    assert [type(e).__name__ for e in evicted] == ["SessionRevoked", "SessionCreated"]
+    with engine.connect() as conn:  # the pooled connection is left as it was found
+        assert conn.get_isolation_level() == "READ COMMITTED"
+        assert not conn.connection.driver_connection.autocommit  # type: ignore[union-attr]
+    engine.dispose()
