@@ -237,7 +237,7 @@ def _run(ctx: Any, report: Any, url: str, engine: sa.Engine) -> None:
             "list_user", {"user": dumps(f"k{k}"), "now": now_ms()}))  # fmt: skip
         bench.add(f"redis list k={k}", lambda k=k: redis_store.get_sessions_for_user(f"k{k}"))
     bench.add("bare validate, touching", lambda: bare.run(
-        "read_touching", {"b_key": key, "b_hash": digest, "now": now_ms()}))  # fmt: skip
+        "read_touching", {"b_key": key, "b_hash": digest, "now": now_ms(), "ip": None}))  # fmt: skip
     bench.add("bare validate, throttled", lambda: bare.run(
         "read", {"b_key": key, "b_hash": digest, "now": now_ms()}))  # fmt: skip
     bench.add("bare create", lambda: bare.create(*_row(dumps(f"b{next(fresh)}"))))
