@@ -72,8 +72,10 @@ def get_session(request: HttpRequest) -> Session[str, dict[str, Any]] | None:
 
 def get_user(request: HttpRequest) -> Any:
     """The user of the request's session (loaded by the backend that logged
-    it in, as Django does), or an ``AnonymousUser``. A session whose
-    password hash no longer matches (the password changed) ends here.
+    it in, as Django does), or an ``AnonymousUser``. A session that no
+    longer names a user ends here: its password changed (the session hash
+    differs), the user is gone or inactive (the backend returns none), or
+    the backend that logged it in is no longer configured.
 
     Raises:
         SessionBackendError: the store failed.

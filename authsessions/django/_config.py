@@ -90,8 +90,17 @@ def _store(value: Any) -> Any:
 
 
 def _local_path(value: Any) -> str | None:
-    # Django's LOGIN_URL may be a URL name or an absolute URL: only a
-    # local path is a login_url of ours (else set AUTHSESSIONS['LOGIN_URL'])
+    # Django's LOGIN_URL may be a path, a URL name or an absolute URL: a
+    # name is resolved; only a local path is a login_url of ours (else set
+    # AUTHSESSIONS['LOGIN_URL'])
+    from django.shortcuts import resolve_url
+    from django.urls import NoReverseMatch
+
+    if isinstance(value, str) and value and not value.startswith("/") and "://" not in value:
+        try:
+            value = resolve_url(value)
+        except NoReverseMatch:
+            return None
     if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
         return value
     return None

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -94,7 +94,8 @@ def logout(request: HttpRequest) -> HttpResponse:
     """``POST``: log out, then to ``LOGOUT_REDIRECT_URL`` (else the login
     page, else ``/``)."""
     _auth.logout(request)
-    target = settings.LOGOUT_REDIRECT_URL or configured().settings.login_url or "/"
+    after = settings.LOGOUT_REDIRECT_URL
+    target = resolve_url(after) if after else configured().settings.login_url or "/"
     return SeeOther(local_path(str(target), default="/"))
 
 
@@ -183,7 +184,7 @@ class ReauthView(_PasswordFormView):
 
     def form_valid(self, form: PasswordForm) -> HttpResponse:
         _auth.reauthenticate(self.request)
-        return SeeOther(_after(self.request, str(settings.LOGIN_REDIRECT_URL)))
+        return SeeOther(_after(self.request, str(resolve_url(settings.LOGIN_REDIRECT_URL))))
 
     def form_invalid(self, form: PasswordForm) -> HttpResponse:
         response = super().form_invalid(form)

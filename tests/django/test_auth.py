@@ -224,3 +224,26 @@ def test_the_backend_authenticates_a_session_token(
     (session,) = memory_store.list_sessions()
     assert str(session.last_used_ip) == "192.0.2.7"  # the read recorded its address
     assert failed and all(token not in str(c) and wrong not in str(c) for c in failed)
+
+
+def test_a_deactivated_user_is_logged_out_on_every_device(memory_store: Any) -> None:
+    laptop, phone = https_client(), https_client()
+    log_in(laptop, "bob")
+    log_in(phone, "bob")
+    bob = user("bob")
+    bob.is_active = False
+    bob.save()
+    try:
+        assert laptop.get("/t/user").content == b"anonymous"
+        assert phone.get("/t/user").content == b"anonymous"
+        assert memory_store.list_sessions() == []
+    finally:
+        bob.is_active = True
+        bob.save()
+
+
+def test_logout_goes_to_a_named_logout_redirect(memory_store: Any, settings_override: Any) -> None:
+    client = https_client()
+    log_in(client)
+    with settings_override(LOGOUT_REDIRECT_URL="authsessions:devices"):
+        assert post(client, "/account/logout")["Location"] == "/account/devices"

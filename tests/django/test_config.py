@@ -70,7 +70,11 @@ def test_web_settings_come_from_the_keys_and_django_defaults(settings_override: 
     assert built.settings.trusted_origins == {"https://app.example"}
     assert built.settings.login_url == "/in"
     assert built.settings.locate is locate and built.settings.retry_after == 9
-    with settings_override(LOGIN_URL="accounts:login"):  # a URL name is not a path
+    with settings_override(LOGIN_URL="accounts:login"):  # a name that resolves to nothing
+        assert _build({"STORE": STORE}).settings.login_url is None
+    with settings_override(LOGIN_URL="authsessions:login"):  # a URL name, resolved
+        assert _build({"STORE": STORE}).settings.login_url == "/account/login"
+    with settings_override(LOGIN_URL="https://sso.example/login"):  # not ours to redirect to
         assert _build({"STORE": STORE}).settings.login_url is None
 
 
