@@ -10,6 +10,7 @@ from collections.abc import Callable
 from http.cookies import Morsel
 from typing import Any
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
@@ -59,7 +60,9 @@ class SessionMiddleware:
     ``AuthenticationMiddleware`` of ``django.contrib`` would go (after
     ``SecurityMiddleware``, before ``CsrfViewMiddleware``): it provides
     ``request.user`` (lazily, one store read when first used) and
-    ``request.auser()``.
+    ``request.auser()``. It is sync- and async-capable: under ASGI it runs
+    in the event loop, and ``await request.auser()`` reads the sync store
+    in Django's thread pool.
 
     A state-changing request (POST, PUT, PATCH, DELETE) from another site
     that carries the session cookie is answered 403 before any view runs;
@@ -67,13 +70,37 @@ class SessionMiddleware:
     A store failure is a 503 with ``Retry-After``, never "logged out".
     """
 
+    # Under ASGI it runs in the event loop (reading the cookie is pure
+    # Python); the store is read when a view asks: ``await
+    # request.auser()`` in Django's thread pool, as its ORM is.
     sync_capable = True
-    async_capable = False  # under ASGI Django runs it (and the sync store) in a thread
+    async_capable = True
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self._acall(request)
+        settings, state, refused = self._begin(request)
+        response = refused if refused is not None else self.get_response(request)
+        self._finish(settings, state, response)
+        return response
+
+    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+        settings, state, refused = self._begin(request)
+        response = refused if refused is not None else await self.get_response(request)
+        self._finish(settings, state, response)
+        return response
+
+    @staticmethod
+    def _begin(
+        request: HttpRequest,
+    ) -> tuple[WebSettings, RequestState[Any, Any], HttpResponse | None]:
+        """Read the request's session state; a 403 if it must be refused."""
         settings = configured().settings
         host = request.get_host()
         state = settings.read(
@@ -84,15 +111,11 @@ class SessionMiddleware:
             request.META.get("REMOTE_ADDR"),
         )
         setattr(request, STATE, state)
-        response: HttpResponseBase
         if settings.blocks(state):
-            response = _text(403, f"Forbidden: {state.refusal}")
-        else:
-            request.user = SimpleLazyObject(lambda: get_user(request))  # type: ignore[assignment]
-            request.auser = functools.partial(aget_user, request)
-            response = self.get_response(request)
-        self._finish(settings, state, response)
-        return response
+            return settings, state, _text(403, f"Forbidden: {state.refusal}")
+        request.user = SimpleLazyObject(lambda: get_user(request))  # type: ignore[assignment]
+        request.auser = functools.partial(aget_user, request)
+        return settings, state, None
 
     @staticmethod
     def _finish(

@@ -154,3 +154,38 @@ def test_a_login_over_plain_http_says_how_to_test_over_https(memory_store: Any) 
     form = {"username": "alice", "password": "wonderland"}
     with pytest.warns(PlainHttpWarning, match="Django's test client: secure=True"):
         client.post("/login", form, headers={"Origin": "http://testserver"})
+
+
+def test_under_asgi_the_middleware_runs_in_the_event_loop(memory_store: Any) -> None:
+    import asyncio
+
+    from asgiref.sync import iscoroutinefunction
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from authsessions.django import SessionMiddleware
+
+    seen: list[Any] = []
+
+    async def view(request: Any) -> HttpResponse:
+        seen.append((await request.auser()).get_username())
+        return HttpResponse("ok")
+
+    def sync_view(request: Any) -> HttpResponse:
+        return HttpResponse("ok")
+
+    middleware = SessionMiddleware(view)
+    assert iscoroutinefunction(middleware)  # no thread hop for the middleware itself
+    assert not iscoroutinefunction(SessionMiddleware(sync_view))
+    client = https_client()
+    log_in(client, "bob")
+    cookie = f"__Host-session={client.cookies['__Host-session'].value}"
+    request = RequestFactory().get("/", secure=True, headers={"Cookie": cookie})
+    response = asyncio.run(middleware(request))
+    assert response.status_code == 200 and seen == ["bob"]
+    assert response["Cache-Control"] == "no-store"  # the session was read: not cached
+    attack = RequestFactory().post(
+        "/", secure=True, headers={"Cookie": cookie, "Origin": "https://evil.test"}
+    )
+    refused = asyncio.run(middleware(attack))
+    assert refused.status_code == 403 and len(seen) == 1  # refused before the view
