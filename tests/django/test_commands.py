@@ -16,11 +16,11 @@ from authsessions import InMemorySessions
 from authsessions.testing import FakeClock
 
 
-def _call(*args: str) -> str:
+def _call(*args: str, err: io.StringIO | None = None) -> str:
     from django.core.management import call_command
 
     out = io.StringIO()
-    call_command(*args, stdout=out)
+    call_command(*args, stdout=out, stderr=err or io.StringIO())
     return out.getvalue()
 
 
@@ -79,3 +79,24 @@ def test_the_command_line_reaches_a_django_project_store(tmp_path: Path) -> None
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Chrome on Windows" in result.stdout and secret not in result.stdout
+
+
+def test_an_in_memory_store_is_said_to_be_this_process_only(configure: Any) -> None:
+    configure(InMemorySessions())
+    err = io.StringIO()
+    _call("authsessions", "stats", err=err)
+    assert "in memory, per process" in err.getvalue()
+    err = io.StringIO()
+    _call("prune", err=err)
+    assert "in memory, per process" in err.getvalue()
+
+
+def test_a_shared_store_gets_no_such_note(configure: Any, tmp_path: Path) -> None:
+    from authsessions.sql import SqlSessions
+
+    store = SqlSessions.from_url(f"sqlite:///{tmp_path / 'shared.db'}")
+    store.create_schema()
+    configure(store)
+    err = io.StringIO()
+    _call("authsessions", "stats", err=err)
+    assert err.getvalue() == ""

@@ -30,6 +30,13 @@ class Command(BaseCommand):
         rest = list(options["rest"])
         if "--store" in rest or any(a.startswith("--store=") for a in rest):
             raise CommandError("the project's store is used: leave out --store")
+        from authsessions.django import get_store
+
+        if getattr(get_store(), "backend", None) in ("memory", "dict"):
+            self.stderr.write(
+                "note: the project's store keeps its sessions in memory, per process: this "
+                "command sees only its own (none of the server's)"
+            )
         argv = [options["operator_command"], "--store", "authsessions.django:get_store", *rest]
         code = main(argv, out=cast(TextIO, self.stdout._out))
         if code:

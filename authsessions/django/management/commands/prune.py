@@ -16,5 +16,11 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        removed = get_store().prune()
+        store = get_store()
+        if getattr(store, "backend", None) in ("memory", "dict"):
+            self.stderr.write(
+                "note: the project's store keeps its sessions in memory, per process: this "
+                "command prunes only its own (the server's expire as they are read)"
+            )
+        removed = store.prune()
         self.stdout.write(f"removed {removed} expired session{'s' if removed != 1 else ''}")
