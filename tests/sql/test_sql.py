@@ -325,6 +325,24 @@ def test_a_stopped_server_raises_backend_error_then_recovers(postgres_server_fac
 
 
 @pytest.mark.postgres
+def test_after_a_restart_pre_ping_gives_the_direct_paths_fresh_connections(
+    postgres_server_factory: Any,
+) -> None:
+    # the reads and the pipelined create check connections out of the
+    # engine's pool: its pre-ping replaces the ones the restart killed
+    server = postgres_server_factory()
+    engine = sa.create_engine(server.url, pool_pre_ping=True, pool_timeout=10)
+    store = _store(engine, policy=SessionPolicy(max_sessions_per_user=3))
+    sid = store.create_session(user_id="u", label="", meta={})
+    server.stop()
+    server.start()
+    assert store.get_user_id_from_session(sid) == "u"
+    assert store.create_session(user_id="u", label="after", meta={})
+    assert len(store.get_sessions_for_user("u")) == 2
+    engine.dispose()
+
+
+@pytest.mark.postgres
 def test_a_hung_server_raises_backend_error_within_the_timeout(
     postgres_server_factory: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
