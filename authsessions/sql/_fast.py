@@ -118,8 +118,8 @@ class FastPath:
                 finally:
                     if not was:
                         dbapi.autocommit = False
-        except Exception:
-            raw.invalidate()  # whatever state it is in, it is not reused
+        except Exception as err:
+            self._invalidate(raw, err)  # whatever state it is in, it is not reused
             raise
         finally:
             raw.close()
@@ -166,11 +166,28 @@ class FastPath:
                     cursor.fetchall() if cursor.description is not None else cursor.rowcount
                     for cursor in cursors
                 ]
-        except Exception:
-            raw.invalidate()  # never back to the pool mid-transaction
+        except Exception as err:
+            self._invalidate(raw, err)  # never back to the pool mid-transaction
             raise
         finally:
             raw.close()
+
+    def _invalidate(self, raw: Any, err: BaseException) -> None:
+        """Drop a connection that failed. On a disconnect (the server
+        restarted, the network dropped) every connection pooled before it
+        is stale too: mark them all, as SQLAlchemy's own execution does
+        (``Pool._invalidate``, the call its ``Connection`` makes), so the
+        next call gets a fresh one instead of the next dead one."""
+        dialect = self._engine.dialect
+        dbapi_error = getattr(dialect.loaded_dbapi, "Error", ())
+        disconnect = isinstance(err, dbapi_error) and dialect.is_disconnect(
+            err, getattr(raw, "dbapi_connection", None), None
+        )
+        invalidate_pool = getattr(self._engine.pool, "_invalidate", None)
+        if disconnect and invalidate_pool is not None:
+            invalidate_pool(raw, err)
+        else:
+            raw.invalidate(err)
 
     def _queue(self, dbapi: Any, statement: Any, params: dict[str, Any]) -> Any:
         sql, own, _ = _compiled(self, statement)

@@ -343,6 +343,35 @@ def test_after_a_restart_pre_ping_gives_the_direct_paths_fresh_connections(
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("path", ["direct", "sqlalchemy"])
+def test_after_a_restart_without_pre_ping_one_call_fails_then_the_pool_is_fresh(
+    postgres_server_factory: Any, path: str
+) -> None:
+    # as SQLAlchemy's own execution does: a disconnect invalidates every
+    # connection pooled before it, not only the one that saw it
+    server = postgres_server_factory()
+    engine = sa.create_engine(server.url, pool_size=4, pool_timeout=10)
+    if path == "sqlalchemy":
+        Statements(engine)  # a statement listener: the store keeps SQLAlchemy's path
+    store = _store(engine)
+    sid = store.create_session(user_id="u", label="", meta={})
+    held = [engine.raw_connection() for _ in range(4)]  # four pooled connections
+    for connection in held:
+        connection.close()
+    server.stop()
+    server.start()
+    outcomes = []
+    for _ in range(4):
+        try:
+            store.get_user_id_from_session(sid)
+            outcomes.append("ok")
+        except SessionBackendError:
+            outcomes.append("error")
+    assert outcomes == ["error", "ok", "ok", "ok"]
+    engine.dispose()
+
+
+@pytest.mark.postgres
 def test_a_hung_server_raises_backend_error_within_the_timeout(
     postgres_server_factory: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
