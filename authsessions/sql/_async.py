@@ -693,10 +693,16 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
         now = self._config.now_ms()
         params = {"user": user_json, "now": now}
         operation = "get_sessions_for_user"
-        # the expired ones this listing passes over are gone for good
-        if not self._sql.list_forgets:
-            await self._one(operation, self._sql.forget_user_expired, params)
-        rows = await self._one(operation, self._sql.list_user, params)
+        if self._sql.list_forgets:  # one statement lists and removes the expired
+            return self._listing(await self._one(operation, self._sql.list_user, params))
+        # one read-only statement; a write only when it met expired sessions
+        rows = await self._one(operation, self._sql.list_user_all, params)
+        expires = self._config.policy.expires_ms
+        dead = [row[0] for row in rows if now >= expires(row[6], row[5])]
+        if dead:
+            # the expired ones this listing passes over are gone for good
+            await self._one(operation, self._sql.forget_keys, {"keys": dead})
+            rows = [row for row in rows if now < expires(row[6], row[5])]
         return self._listing(rows)
 
     async def _batches(self, operation: str) -> AsyncIterator[SessionList[U, M]]:

@@ -219,8 +219,7 @@ class _Builder:
     def list_user(self) -> Any:
         """The user's live sessions, most recently used first. On PostgreSQL
         the same statement removes the user's expired ones (a DELETE in a
-        WITH clause: one round trip); elsewhere ``forget_user_expired`` runs
-        first, on its own."""
+        WITH clause: one round trip); elsewhere see ``list_user_all``."""
         t = self.table.c
         listing = (
             select(t.key, *self._returned())
@@ -230,6 +229,19 @@ class _Builder:
         if self.dialect == "postgresql":
             listing = listing.add_cte(self.forget_user_expired.cte("forgotten"))
         return listing
+
+    @property
+    def list_user_all(self) -> Any:
+        """Every session of the user, expired ones included, most recently
+        used first: where ``list_user`` cannot remove the expired ones in
+        the same statement, the store reads them all in one read-only
+        statement and removes the expired ones only when it met some."""
+        t = self.table.c
+        return (
+            select(t.key, *self._returned())
+            .where(t.user_id == bindparam("user"))
+            .order_by(t.last_used_ms.desc())
+        )
 
     @property
     def list_forgets(self) -> bool:
@@ -335,6 +347,7 @@ class Statements:
     destroy_key: Any
     forget_user_expired: Any
     list_user: Any
+    list_user_all: Any
     list_forgets: bool
     evict: Any
     insert: Any

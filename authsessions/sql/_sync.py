@@ -694,10 +694,16 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         now = self._config.now_ms()
         params = {"user": user_json, "now": now}
         operation = "get_sessions_for_user"
-        # the expired ones this listing passes over are gone for good
-        if not self._sql.list_forgets:
-            self._one(operation, self._sql.forget_user_expired, params)
-        rows = self._one(operation, self._sql.list_user, params)
+        if self._sql.list_forgets:  # one statement lists and removes the expired
+            return self._listing(self._one(operation, self._sql.list_user, params))
+        # one read-only statement; a write only when it met expired sessions
+        rows = self._one(operation, self._sql.list_user_all, params)
+        expires = self._config.policy.expires_ms
+        dead = [row[0] for row in rows if now >= expires(row[6], row[5])]
+        if dead:
+            # the expired ones this listing passes over are gone for good
+            self._one(operation, self._sql.forget_keys, {"keys": dead})
+            rows = [row for row in rows if now < expires(row[6], row[5])]
         return self._listing(rows)
 
     def _batches(self, operation: str) -> Iterator[SessionList[U, M]]:

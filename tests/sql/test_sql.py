@@ -146,9 +146,20 @@ def test_a_read_or_a_listing_is_one_statement(where: str, request: pytest.Fixtur
     assert count.during(lambda: touching.rotate_session(mine)) == ["SELECT", "UPDATE"]
     assert count.during(lambda: touching.get_session(SessionId("junk"))) == []
     # a listing removes the expired sessions it passes over: on PostgreSQL
-    # in the same statement, on SQLite (local, no round trip) in one more
+    # in the same statement; on SQLite one read-only SELECT, and a DELETE
+    # only when it met expired ones
     listing = count.during(lambda: touching.get_sessions_for_user("u"))
-    assert listing == (["WITH"] if where == "postgres" else ["DELETE", "SELECT"])
+    assert listing == (["WITH"] if where == "postgres" else ["SELECT"])
+    clock = FakeClock()
+    short = _store(engine, clock=clock, policy=SessionPolicy(absolute_ttl=timedelta(hours=1)))
+    short.create_session(user_id="x", label="old", meta={})
+    clock.advance(timedelta(minutes=50))
+    short.create_session(user_id="x", label="new", meta={})
+    clock.advance(timedelta(minutes=20))  # the first expired, the second lives
+    listing = count.during(lambda: [s.label for s in short.get_sessions_for_user("x")])
+    assert listing == (["WITH"] if where == "postgres" else ["SELECT", "DELETE"])
+    assert [s.label for s in short.get_sessions_for_user("x")] == ["new"]
+    assert short.stats().expired_not_collected == 0  # the expired one is gone for good
 
 
 @pytest.mark.postgres
@@ -824,7 +835,7 @@ def test_sqlite_single_statements_skip_sqlalchemy_and_commit_on_their_own(
     assert [s.split()[0].upper() for s in sent] == ["UPDATE"]  # no BEGIN, no COMMIT
     sent.clear()
     assert len(touching.get_sessions_for_user("u")) == 1
-    assert [s.split()[0].upper() for s in sent] == ["DELETE", "SELECT"]  # expired, then live
+    assert [s.split()[0].upper() for s in sent] == ["SELECT"]  # nothing expired: no write
     assert executed == [], "the reads went through SQLAlchemy's execution"
     # the touch is durable: another connection sees it
     other = sqlite_engine(tmp_path / "fast.db")
