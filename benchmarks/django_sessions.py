@@ -105,6 +105,7 @@ def run(args: argparse.Namespace, database: dict[str, Any]) -> str:
     from django.test import RequestFactory, override_settings
 
     from authsessions.django import database_store
+    from authsessions.django._auth import session_hash  # what login() records
 
     call_command("migrate", verbosity=0)
     users: Any = get_user_model()
@@ -112,7 +113,7 @@ def run(args: argparse.Namespace, database: dict[str, Any]) -> str:
     touching = database_store(policy=SessionPolicy(max_sessions_per_user=None))
     throttled = database_store(policy=SessionPolicy(max_sessions_per_user=None,
                                                     touch_interval=timedelta(minutes=1)))  # fmt: skip
-    meta = {"backend": BACKEND, "hash": user.get_session_auth_hash()}
+    meta = {"backend": BACKEND, "hash": session_hash(user.get_session_auth_hash())}
     ours = touching.create_session(user_id=str(user.pk), label="Chrome on Linux", meta=meta,
                                    client=ClientInfo.from_request(ip=IP, user_agent=AGENT))  # fmt: skip
     theirs = _their_session(user)

@@ -7,6 +7,7 @@ the request the middleware prepared; the errors they raise
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
@@ -115,12 +116,20 @@ def user_of(session: Session[str, dict[str, Any]]) -> Any:
     stored = meta.get("hash")
     if not isinstance(stored, str) or not stored:
         return None
-    if constant_time_compare(stored, user.get_session_auth_hash()):
+    if constant_time_compare(stored, session_hash(user.get_session_auth_hash())):
         return user
     fallbacks = getattr(user, "get_session_auth_fallback_hash", lambda: ())()
-    if any(constant_time_compare(stored, old) for old in fallbacks):
+    if any(constant_time_compare(stored, session_hash(old)) for old in fallbacks):
         return user  # signed with a SECRET_KEY_FALLBACKS key: still good
     return None
+
+
+def session_hash(auth_hash: str) -> str:
+    """What a session records of the user's session auth hash (Django's
+    HMAC of the password hash): a digest of it, enough to tell that the
+    password changed. The HMAC itself stays in Django's process: a
+    session's meta is shown by listings, exports and the command line."""
+    return hashlib.sha256(auth_hash.encode()).hexdigest()[:32]
 
 
 def _backend_path(user: Any, backend: str | None) -> str:
@@ -165,7 +174,7 @@ def login(
     state = state_of(request)
     meta = {"backend": _backend_path(user, backend)}
     if hasattr(user, "get_session_auth_hash"):
-        meta["hash"] = user.get_session_auth_hash()
+        meta["hash"] = session_hash(user.get_session_auth_hash())
     session_id = configured().flows.login(
         state,
         user_id=user._meta.pk.value_to_string(user),

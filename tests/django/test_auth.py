@@ -247,3 +247,30 @@ def test_logout_goes_to_a_named_logout_redirect(memory_store: Any, settings_over
     log_in(client)
     with settings_override(LOGOUT_REDIRECT_URL="authsessions:devices"):
         assert post(client, "/account/logout")["Location"] == "/account/devices"
+
+
+def test_the_session_keeps_a_digest_of_the_password_hash_not_the_hash(
+    memory_store: Any,
+) -> None:
+    client = https_client()
+    log_in(client, "bob")
+    (session,) = memory_store.list_sessions()
+    raw = user("bob").get_session_auth_hash()
+    assert session.meta["hash"] != raw and raw not in str(session.meta)
+    assert len(session.meta["hash"]) == 32
+    assert client.get("/t/user").content == b"bob"  # and it still verifies
+
+
+def test_a_rotated_secret_key_in_the_fallbacks_keeps_sessions(
+    memory_store: Any, settings_override: Any
+) -> None:
+    from django.conf import settings
+
+    client = https_client()
+    log_in(client, "bob")
+    old = settings.SECRET_KEY
+    with settings_override(SECRET_KEY="a-new-key-" + "x" * 40, SECRET_KEY_FALLBACKS=[old]):
+        assert client.get("/t/user").content == b"bob"
+    with settings_override(SECRET_KEY="a-new-key-" + "x" * 40, SECRET_KEY_FALLBACKS=[]):
+        assert client.get("/t/user").content == b"anonymous"  # and the session ended
+    assert memory_store.list_sessions() == []

@@ -120,7 +120,9 @@ def test_a_bearer_token_works_with_transport_both(configure: Any) -> None:
 
 
 def _hash(username: str) -> str:
-    return str(user(username).get_session_auth_hash())
+    from authsessions.django._auth import session_hash
+
+    return session_hash(user(username).get_session_auth_hash())
 
 
 def test_a_sign_in_older_than_a_view_allows(configure: Any) -> None:
