@@ -50,7 +50,6 @@ NAMES = {
     "AsyncSessions": "Sessions",
     "AsyncFlows": "Flows",
     "AsyncEngine": "Engine",
-    "AsyncConnection": "Connection",
     "AsyncSerial": "Serial",
     "create_all_async": "create_all",
     "table_columns_async": "table_columns",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -12,7 +13,7 @@ from typing import Any, Generic, TypeVar, Unpack, overload
 
 import sqlalchemy.exc
 from sqlalchemy import MetaData, Table
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from authsessions.kit import (
     AsyncStoreBase,
@@ -476,10 +477,11 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
             return None
         return rows[0]
 
-    async def _locked_user(self, conn: AsyncConnection, tag: str) -> None:
+    def _lock_step(self, tag: str) -> tuple[Any, dict[str, Any]] | None:
+        """The statement that serializes the user's writers for the rest of
+        the transaction, or None where the dialect needs none."""
         lock = self._sql.lock_user
-        if lock is not None:
-            await conn.execute(lock, {"tag": _signed(tag)})
+        return None if lock is None else (lock, {"tag": _signed(tag)})
 
     async def _insert(
         self,
@@ -517,70 +519,39 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
         lifetime_ms: int,
         details_json: str,
     ) -> list[str]:
-        """Run the create transaction, bounded; the keys it evicted."""
+        """Run the create transaction, bounded; the keys it evicted. Its
+        statements after the user's lock are built once the lock is held
+        (``_after_lock`` reads the time then)."""
         started = time.monotonic()
-        pipelined = self._fast is not None and self._fast.pipelines
+        steps = functools.partial(
+            self._after_lock, parsed, user_json, label, meta_json, lifetime_ms, details_json
+        )
+        lock = self._lock_step(parsed.tag)
         async with self._serial:
             with backend_errors("sql", "create_session"):
-                if pipelined and self._sql.lock_user is not None:
-                    return self._pipelined_row(
-                        parsed, user_json, label, meta_json, lifetime_ms, details_json, started
+                if lock is not None and self._fast is not None and self._fast.pipelines:
+                    # two round trips on psycopg's pipeline: BEGIN and the
+                    # lock; then the rest and COMMIT
+                    return self._evicted(
+                        self._fast.transaction([lock], steps, self._timeout, started)
                     )
                 async with self._transactional.connect() as conn:
                     # the deadline covers the COMMIT too
                     with deadline(conn, self._timeout, started):
                         async with conn.begin():
-                            return await self._write_row(
-                                conn, parsed, user_json, label, meta_json, lifetime_ms,
-                                details_json,
-                            )  # fmt: skip
+                            if lock is not None:
+                                await conn.execute(*lock)
+                            done = []
+                            for statement, params in steps():
+                                result = await conn.execute(statement, params)
+                                rows = result.all() if result.returns_rows else result.rowcount
+                                done.append((statement, rows))
+                            return self._evicted(done)
 
-    async def _write_row(
-        self,
-        conn: AsyncConnection,
-        parsed: ParsedSessionId,
-        user_json: str,
-        label: str,
-        meta_json: str,
-        lifetime_ms: int,
-        details_json: str,
-    ) -> list[str]:
-        """The create transaction's statements (the caller commits); the
-        keys of the sessions the cap evicted."""
-        await self._locked_user(conn, parsed.tag)
-        evicted: list[str] = []
-        steps = self._after_lock(parsed, user_json, label, meta_json, lifetime_ms, details_json)
-        for statement, params in steps:
-            result = await conn.execute(statement, params)
-            if statement is self._sql.evict:
-                evicted = [row[0] for row in result.all()]
-        return evicted
-
-    def _pipelined_row(
-        self,
-        parsed: ParsedSessionId,
-        user_json: str,
-        label: str,
-        meta_json: str,
-        lifetime_ms: int,
-        details_json: str,
-        started: float,
-    ) -> list[str]:
-        """The create transaction in two round trips (psycopg's pipeline):
-        BEGIN and the user's lock; then, the lock held, the statements of
-        ``_after_lock`` and COMMIT. The keys the cap evicted."""
-        assert self._fast is not None
-        results = self._fast.transaction(
-            [(self._sql.lock_user, {"tag": _signed(parsed.tag)})],
-            lambda: self._after_lock(
-                parsed, user_json, label, meta_json, lifetime_ms, details_json
-            ),
-            self._timeout,
-            started,
-        )
-        if self._config.policy.max_sessions_per_user is None:
-            return []
-        return [row[0] for row in results[1]]  # forget, evict, insert
+    def _evicted(self, done: list[tuple[Any, Any]]) -> list[str]:
+        """The keys the create's eviction returned (none without a cap)."""
+        evict = self._sql.evict
+        return next(([row[0] for row in rows] for st, rows in done if st is evict), [])
 
     def _after_lock(
         self,

@@ -130,12 +130,12 @@ class FastPath:
         then: Callable[[], list[tuple[Any, dict[str, Any]]]],
         timeout: float | None,
         started: float,
-    ) -> list[Any]:
+    ) -> list[tuple[Any, Any]]:
         """One transaction in two round trips on psycopg's pipeline: BEGIN
         and the ``first`` statements (a lock); then the statements ``then``
         returns once those have run (so it can read the time after the
-        lock was granted), and COMMIT. The rows (or row count) of each of
-        ``then``'s statements.
+        lock was granted), and COMMIT. Each of ``then``'s statements with
+        its rows (or row count).
 
         Raises:
             Exception: whatever the driver raised (the transaction is
@@ -157,14 +157,15 @@ class FastPath:
                         for statement, params in first:
                             self._queue(dbapi, statement, params)
                         pipeline.sync()  # BEGIN and the lock: the first round trip
-                        cursors = [self._queue(dbapi, s, p) for s, p in then()]
+                        later = then()
+                        cursors = [self._queue(dbapi, s, p) for s, p in later]
                         dbapi.commit()  # the rest and COMMIT: the second
                 finally:
                     if dbapi.info.transaction_status == pq.TransactionStatus.IDLE:
                         dbapi.autocommit, dbapi.isolation_level = was
                 return [
-                    cursor.fetchall() if cursor.description is not None else cursor.rowcount
-                    for cursor in cursors
+                    (statement, c.fetchall() if c.description is not None else c.rowcount)
+                    for (statement, _), c in zip(later, cursors, strict=True)
                 ]
         except Exception as err:
             self._invalidate(raw, err)  # never back to the pool mid-transaction
