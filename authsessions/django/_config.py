@@ -5,7 +5,6 @@ overrides a setting it depends on)."""
 from __future__ import annotations
 
 import importlib
-import inspect
 import threading
 from typing import Any
 
@@ -15,7 +14,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from authsessions.kit import ConfigurationError, Sessions
-from authsessions.web import CookieSettings, Flows, WebSettings
+from authsessions.web import CookieSettings, Flows, WebSettings, is_asyncio_store
 
 # the keys of settings.AUTHSESSIONS, and the WebSettings field each sets
 _WEB_KEYS = {
@@ -65,13 +64,10 @@ def check_sync_store(store: object, what: str = "AUTHSESSIONS['STORE']") -> None
     Raises:
         ConfigurationError: not a store, or an asyncio store.
     """
-    read = getattr(store, "get_session", None)
-    if not callable(read) or not callable(getattr(store, "create_session", None)):
+    asyncio = is_asyncio_store(store)
+    if asyncio is None or not callable(getattr(store, "create_session", None)):
         raise ConfigurationError(what, f"{type(store).__name__} is not a session store")
-    probe = read(None)
-    if inspect.isawaitable(probe):
-        if inspect.iscoroutine(probe):
-            probe.close()
+    if asyncio:
         raise ConfigurationError(
             what,
             f"{type(store).__name__} is an asyncio store; authsessions.django takes a sync "

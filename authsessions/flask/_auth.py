@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable, Collection
 from datetime import timedelta
 from typing import Any, Generic, ParamSpec, TypeVar
@@ -30,6 +29,7 @@ from authsessions.web import (
     WebSettings,
     device_label,
     devices_page,
+    is_asyncio_store,
     positive_max_age,
 )
 
@@ -48,13 +48,10 @@ def _response(status: int, text: str, headers: dict[str, str] | None = None) -> 
 def _check_sync_store(store: object) -> None:
     """A store whose reads return values; an asyncio store is refused now,
     not at the first login. Reading ``None`` costs a store no I/O."""
-    read = getattr(store, "get_session", None)
-    if not callable(read):
+    asyncio = is_asyncio_store(store)
+    if asyncio is None:
         raise ConfigurationError("store", "must be a sync store (Sessions)")
-    probe = read(None)
-    if inspect.isawaitable(probe):
-        if inspect.iscoroutine(probe):
-            probe.close()
+    if asyncio:
         raise ConfigurationError(
             "store",
             f"must be a sync store (Sessions); {type(store).__name__} is an asyncio store: "

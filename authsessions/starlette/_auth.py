@@ -3,7 +3,6 @@ request flows and a small account app (devices page, revoke, logout)."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Awaitable, Callable, Collection
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
@@ -35,6 +34,7 @@ from authsessions.web import (
     WebSettings,
     device_label,
     devices_page,
+    is_asyncio_store,
     positive_max_age,
 )
 
@@ -99,18 +99,15 @@ class SessionMiddleware:
 def _check_asyncio_store(store: object) -> None:
     """A store whose reads are awaitable; anything else is refused now,
     not at the first login. Reading ``None`` costs a store no I/O."""
-    read = getattr(store, "get_session", None)
-    if not callable(read):
+    asyncio = is_asyncio_store(store)
+    if asyncio is None:
         raise ConfigurationError("store", "must be an asyncio store (AsyncSessions)")
-    probe = read(None)
-    if not inspect.isawaitable(probe):
+    if not asyncio:
         raise ConfigurationError(
             "store",
             f"must be an asyncio store (AsyncSessions); {type(store).__name__} is a sync store: "
             "use its asyncio twin (e.g. AsyncRedisSessions), or authsessions.flask",
         )
-    if inspect.iscoroutine(probe):
-        probe.close()
 
 
 class SessionAuth(Generic[U, M]):

@@ -28,6 +28,7 @@ from ._request import (
     WebSettings,
     positive_max_age,
 )
+from ._stores import is_asyncio_store
 from ._sync import Flows
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "devices_page",
     "devices_page_style",
     "geoip_locator",
+    "is_asyncio_store",
     "is_loopback",
     "local_path",
     "new_devices",
