@@ -4,7 +4,6 @@ overrides a setting it depends on)."""
 
 from __future__ import annotations
 
-import importlib
 import threading
 from typing import Any
 
@@ -12,6 +11,7 @@ import attrs
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.module_loading import import_string
 
 from authsessions.kit import ConfigurationError, Sessions
 from authsessions.web import CookieSettings, Flows, WebSettings, is_asyncio_store
@@ -43,17 +43,16 @@ class Configured:
 
 
 def _import(path: str, what: str) -> Any:
-    """The object at ``package.module.name`` (or ``package.module:name``)."""
-    module_name, colon, name = path.partition(":")
-    if not colon:
-        module_name, _, name = path.rpartition(".")
-    if not module_name or not name:
+    """The object at ``package.module.name`` (or ``package.module:name``),
+    through Django's ``import_string``."""
+    dotted = path.replace(":", ".", 1)
+    if "." not in dotted.strip("."):
         raise ConfigurationError(
             what, f"{path!r} is not a dotted path such as 'mysite.sessions.store'"
         )
     try:
-        return getattr(importlib.import_module(module_name), name)
-    except (ImportError, AttributeError) as err:
+        return import_string(dotted)
+    except ImportError as err:
         raise ConfigurationError(what, f"cannot import {path!r}: {err}") from err
 
 
