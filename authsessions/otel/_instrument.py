@@ -99,12 +99,15 @@ class _Telemetry:
     ) -> None:
         import contextlib
 
-        from opentelemetry import metrics, trace
+        from opentelemetry import context, metrics, trace
         from opentelemetry.trace import INVALID_SPAN, SpanKind, Status, StatusCode
 
         self.traces, self.metrics = traces, metrics_on
         # with traces off, every call gets the same no-op span
         self.no_span = contextlib.nullcontext(INVALID_SPAN)
+        self.invalid_span = INVALID_SPAN
+        self.attach, self.detach = context.attach, context.detach
+        self.in_context = trace.set_span_in_context
 
         self.kind, self.status, self.error_code = SpanKind.INTERNAL, Status, StatusCode.ERROR
         self.tracer = trace.get_tracer("authsessions", _version(), tracer_provider)
@@ -184,20 +187,52 @@ class _Operation:
         return found
 
     def span(self, args: tuple[Any, ...]) -> Any:
+        """The call's span as a context manager (for the streams, whose
+        span stays current across their yields)."""
         t = self.telemetry
         if not t.traces:
             return t.no_span
-        key = _key(self.operation, args)
-        attributes = self.span_attributes
-        if key is not None:
-            attributes = {**attributes, "authsessions.session.key": key}
         return t.tracer.start_as_current_span(
             self.name,
             kind=t.kind,
-            attributes=attributes,
+            attributes=self._span_attributes(args),
             record_exception=False,
             set_status_on_exception=False,
         )
+
+    def _span_attributes(self, args: tuple[Any, ...]) -> dict[str, str]:
+        key = _key(self.operation, args)
+        if key is None:
+            return self.span_attributes
+        return {**self.span_attributes, "authsessions.session.key": key}
+
+    def start(self, args: tuple[Any, ...]) -> tuple[Any, Any]:
+        """The call's span, made current; and what ``close`` needs to undo
+        that. Leaner than ``start_as_current_span`` (no context-manager
+        layers): a call sampled out costs the sampler's decision and a
+        context switch, not the SDK's span."""
+        t = self.telemetry
+        if not t.traces:
+            return t.invalid_span, None
+        span = t.tracer.start_span(
+            self.name,
+            kind=t.kind,
+            attributes=self.span_attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        )
+        if span.is_recording():
+            key = _key(self.operation, args)
+            if key is not None:
+                span.set_attribute("authsessions.session.key", key)
+        # a sampled-out span is made current too: what the call starts
+        # (a hook's span, redis-py's instrumentation) must see the decision
+        return span, t.attach(t.in_context(span))
+
+    def close(self, span: Any, token: Any) -> None:
+        if token is not None:
+            self.telemetry.detach(token)
+            span.end()
 
     def done(self, span: Any, started: float, args: tuple[Any, ...], result: Any) -> None:
         outcome = "not_found" if result is None or result is False else "ok"
@@ -265,14 +300,17 @@ def _wrap(store: Any, telemetry: _Telemetry, operation: str, method: Any) -> Any
         @functools.wraps(method)
         async def call_async(*args: Any, **kwargs: Any) -> Any:
             started = clock()
-            with op.span(args) as span:
-                try:
-                    result = await method(*args, **kwargs)
-                except BaseException as err:
-                    op.failed(span, started, err)
-                    raise
+            span, token = op.start(args)
+            try:
+                result = await method(*args, **kwargs)
+            except BaseException as err:
+                op.failed(span, started, err)
+                raise
+            else:
                 op.done(span, started, args, result)
                 return result
+            finally:
+                op.close(span, token)
 
         return call_async
     if operation == "iter_sessions":
@@ -297,14 +335,17 @@ def _wrap(store: Any, telemetry: _Telemetry, operation: str, method: Any) -> Any
     @functools.wraps(method)
     def call_sync(*args: Any, **kwargs: Any) -> Any:
         started = clock()
-        with op.span(args) as span:
-            try:
-                result = method(*args, **kwargs)
-            except BaseException as err:
-                op.failed(span, started, err)
-                raise
+        span, token = op.start(args)
+        try:
+            result = method(*args, **kwargs)
+        except BaseException as err:
+            op.failed(span, started, err)
+            raise
+        else:
             op.done(span, started, args, result)
             return result
+        finally:
+            op.close(span, token)
 
     return call_sync
 

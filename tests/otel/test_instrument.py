@@ -330,3 +330,52 @@ def test_traces_or_metrics_alone(telemetry: Telemetry) -> None:
     unmeasured = instrument(InMemorySessions(), metrics=False, **other.providers())
     unmeasured.create_session(user_id="u", label="", meta={})
     assert other.names() == ["authsessions.create_session"] and other.points() == {}
+
+
+class _DropsOurSpans:
+    """A sampler that drops the store's spans and keeps every other root:
+    a child that did not see its sampled-out parent would be kept."""
+
+    def should_sample(self, parent_context: Any, trace_id: int, name: str,
+                      *args: Any, **kwargs: Any) -> Any:  # fmt: skip
+        from opentelemetry.sdk.trace.sampling import Decision, SamplingResult
+
+        drop = name.startswith("authsessions.")
+        return SamplingResult(Decision.DROP if drop else Decision.RECORD_AND_SAMPLE)
+
+    def get_description(self) -> str:
+        return "drops authsessions spans"
+
+
+@pytest.mark.parametrize("asyncio_store", [False, True])
+def test_spans_started_inside_a_store_call_are_its_children(
+    telemetry: Telemetry, asyncio_store: bool
+) -> None:
+    tracer = telemetry.tracer_provider.get_tracer("app")
+    store: Any = AsyncInMemorySessions() if asyncio_store else InMemorySessions()
+    store.add_hook(lambda event: tracer.start_span("hook").end())
+    instrument(store, **telemetry.providers())
+    run = _runner()
+    run(store.create_session(user_id="ann", label="", meta={}))
+    spans = {span.name: span for span in telemetry.spans.get_finished_spans()}
+    assert set(spans) == {"hook", "authsessions.create_session"}
+    parent = spans["hook"].parent
+    assert parent is not None
+    assert parent.span_id == spans["authsessions.create_session"].context.span_id
+
+
+@pytest.mark.parametrize("asyncio_store", [False, True])
+def test_a_sampled_out_call_leaves_its_children_unsampled(asyncio_store: bool) -> None:
+    from opentelemetry.sdk.trace.sampling import ParentBased
+
+    spans = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ParentBased(_DropsOurSpans()))  # type: ignore[arg-type]
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    tracer = provider.get_tracer("app")
+    store: Any = AsyncInMemorySessions() if asyncio_store else InMemorySessions()
+    store.add_hook(lambda event: tracer.start_span("hook").end())
+    instrument(store, tracer_provider=provider, meter_provider=MeterProvider())
+    run = _runner()
+    run(store.create_session(user_id="ann", label="", meta={}))
+    tracer.start_span("elsewhere").end()  # the sampler keeps other roots
+    assert [span.name for span in spans.get_finished_spans()] == ["elsewhere"]
