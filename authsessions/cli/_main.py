@@ -144,7 +144,13 @@ def _parser() -> argparse.ArgumentParser:
         "parquet (needs pyarrow and --output); every format streams",
     )  # fmt: skip
     ls.add_argument("--json", action="store_true", help="the same as --format jsonl")
-    ls.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    ls.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE instead of stdout; without --format, in the format its "
+        "extension names (.csv, .json, .jsonl or .ndjson, .parquet; CSV for others)",
+    )
     ls.add_argument(
         "--since", type=_since, metavar="WHEN",
         help="only sessions used since WHEN: a duration ago (2h, 7d) or a UTC date or time "
@@ -266,8 +272,27 @@ def _check_usage(args: Any) -> None:
             _key(getattr(args, name), what)
     if getattr(args, "user", None) is not None and not _app_store(args):
         _url_user(args.user, args)
-    if getattr(args, "format", None) == "parquet":
-        check_parquet(args.output)
+    if args.command == "ls":
+        args.format = _format(args)
+        if args.format == "parquet":
+            check_parquet(args.output)
+
+
+_EXTENSIONS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+               ".parquet": "parquet", ".pq": "parquet"}  # fmt: skip
+
+
+def _format(args: Any) -> str:
+    """``ls``'s format: ``--format``, else ``--json``, else what the
+    ``--output`` file's extension says (CSV for any other file), else a
+    table on the terminal."""
+    if args.format is not None:
+        return str(args.format)
+    if args.json:
+        return "jsonl"
+    if args.output is not None:
+        return _EXTENSIONS.get(os.path.splitext(args.output)[1].lower(), "csv")
+    return "table"
 
 
 def _batches(sessions: Iterator[Session[Any, Any]]) -> Iterator[list[Session[Any, Any]]]:
@@ -292,7 +317,7 @@ def _wanted(args: Any) -> Any:
 
 
 def _ls(target: Target, args: Any, out: Output) -> None:
-    kind = args.format or ("jsonl" if args.json else "table")
+    kind = _format(args)
     wanted = _wanted(args)
     if args.user is not None:
         sessions: Iterator[Session[Any, Any]] = iter(

@@ -701,3 +701,28 @@ def test_ls_exports_parquet_to_a_file_with_typed_columns(tmp_path: Path) -> None
     assert str(table.schema.field("created_at").type) == "timestamp[ms, tz=UTC]"
     assert set(table.column("key").to_pylist()) == {sid[:32] for sid in ids}
     assert '=HYPERLINK("http://evil")' in table.column("label").to_pylist(), "exact values"
+
+
+def test_ls_output_without_format_takes_the_files_extension(tmp_path: Path) -> None:
+    import csv as csv_module
+
+    env, ids = _export_store(tmp_path)
+    keys = {sid[:32] for sid in ids}
+    for name, read in (
+        ("s.json", lambda p: {r["key"] for r in json.loads(p.read_text())}),
+        ("s.jsonl", lambda p: {json.loads(line)["key"] for line in p.read_text().splitlines()}),
+        ("s.ndjson", lambda p: {json.loads(line)["key"] for line in p.read_text().splitlines()}),
+        ("s.CSV", lambda p: {r["key"] for r in csv_module.DictReader(p.open())}),
+        ("s.txt", lambda p: {r["key"] for r in csv_module.DictReader(p.open())}),
+    ):
+        target = tmp_path / name
+        result = cli("ls", "--output", str(target), env=env)
+        assert result.returncode == 0, result.stderr
+        assert read(target) == keys, name
+    import pyarrow.parquet as pq
+
+    assert cli("ls", "-o", str(tmp_path / "s.parquet"), env=env).returncode == 0
+    assert set(pq.read_table(tmp_path / "s.parquet").column("key").to_pylist()) == keys
+    # an explicit --format wins over the extension
+    assert cli("ls", "--format", "csv", "-o", str(tmp_path / "x.json"), env=env).returncode == 0
+    assert (tmp_path / "x.json").read_text().startswith("key,")
