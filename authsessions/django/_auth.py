@@ -285,9 +285,11 @@ def reauthenticate(request: HttpRequest) -> SessionId | None:
 def update_session_auth_hash(request: HttpRequest, user: Any) -> SessionId | None:
     """After ``user`` changed their password on this request (Django's
     function of the same name): every other session of the user ends, and
-    this one is replaced by a new session carrying the new password hash
-    (same "remember me" and device label). None if the request had no
-    session of this user.
+    this one records the new password hash and gets a new secret (the new
+    cookie is sent). It stays the same session, as Django's does: the same
+    device, sign-in time and "remember me"; no ``user_logged_in``, no CSRF
+    rotation, no new-sign-in event. None if the request had no session of
+    this user.
 
     Raises:
         CrossSiteRefused: the request comes from another site (403).
@@ -299,15 +301,15 @@ def update_session_auth_hash(request: HttpRequest, user: Any) -> SessionId | Non
     session = conf.flows.current(state)
     user_id = user._meta.pk.value_to_string(user)
     conf.store.destroy_sessions_for_user(user_id, keep=state.presented)
-    if session is None or session.user_id != user_id:
+    if session is None or session.user_id != user_id or state.presented is None:
         return None
-    return login(
-        request,
-        user,
-        session.meta.get("backend"),
-        remember=session.remember,
-        label=session.label,
-    )
+    meta = dict(session.meta) if isinstance(session.meta, dict) else {}
+    if hasattr(user, "get_session_auth_hash"):
+        meta["hash"] = session_hash(user.get_session_auth_hash())
+    if not conf.store.set_session_meta(state.presented, meta):
+        return None  # ended meanwhile
+    request.user = user
+    return conf.flows.rotate(state)
 
 
 def recent(request: HttpRequest, max_age: timedelta) -> Session[str, dict[str, Any]]:

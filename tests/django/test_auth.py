@@ -103,6 +103,36 @@ def test_update_session_auth_hash_keeps_this_device_and_ends_the_others(
         bob.save()
 
 
+def test_update_session_auth_hash_is_the_same_session_with_a_new_secret_not_a_new_login(
+    memory_store: Any, signals: list[str]
+) -> None:
+    # Django's cycles the session key and records the new hash: no login
+    # signal (last_login), no CSRF rotation, no "new sign-in" event
+    laptop = https_client()
+    log_in(laptop, "bob")
+    (before,) = memory_store.list_sessions()
+    old_cookie, csrf = laptop.cookies["__Host-session"].value, laptop.cookies["csrftoken"].value
+    events: list[Any] = []
+    memory_store.add_hook(events.append)
+    signals.clear()
+    try:
+        assert post(laptop, "/t/change-password", {"password": "rebuilt"}).status_code == 200
+        (after,) = memory_store.list_sessions()
+        assert (after.key, after.created_at, after.authenticated_at, after.label) == (
+            before.key, before.created_at, before.authenticated_at, before.label
+        )  # fmt: skip
+        assert after.meta["hash"] != before.meta["hash"]
+        assert signals == [] and [type(e).__name__ for e in events] == ["SessionRotated"]
+        assert laptop.cookies["csrftoken"].value == csrf
+        assert laptop.cookies["__Host-session"].value != old_cookie
+        assert memory_store.get_session(old_cookie) is None
+        assert laptop.get("/t/user").content == b"bob"
+    finally:
+        bob = user("bob")
+        bob.set_password("builder")
+        bob.save()
+
+
 def test_rotate_sends_a_new_cookie_and_the_old_one_stops_working(memory_store: Any) -> None:
     client = https_client()
     log_in(client)
