@@ -30,6 +30,7 @@ from authsessions import AsyncRedisSessions, InMemorySessions, RedisSessions, Se
 from authsessions.kit import dumps, mint_session_id, parse_session_id, user_tag
 from authsessions.redis import EmbeddedRedis, find_redis_server
 from authsessions.redis import _scripts as scripts
+from authsessions.redis._layout import RedisLayout
 
 UNLIMITED = SessionPolicy(max_sessions_per_user=None)
 THROTTLED = SessionPolicy(max_sessions_per_user=None, touch_interval=timedelta(hours=1))
@@ -99,6 +100,35 @@ def _instrumented(store: Any, *, sampled: float = 1.0, traces: bool = True) -> A
     )
 
 
+def _snapshot_commands(prefix: str, parsed: Any) -> list[tuple[str, ...]]:
+    """The commands of a read between touches (authsessions/redis/_peek.py)."""
+    record, last_use, _ = RedisLayout(prefix).session_keys(parsed.key)
+    return [("MULTI",), ("GET", record), ("ZSCORE", last_use, parsed.local),
+            ("PEXPIRETIME", record), ("EXEC",)]  # fmt: skip
+
+
+def _bare_snapshot(client: Any, commands: list[tuple[str, ...]]) -> Any:
+    """Those commands by hand on a pooled connection: the fewest steps
+    redis-py allows, no checks of what comes back."""
+    pool = client.connection_pool
+    connection = pool.get_connection()
+    try:
+        connection.send_packed_command(connection.pack_commands(commands))
+        return [connection.read_response() for _ in commands][-1]
+    finally:
+        pool.release(connection)
+
+
+async def _abare_snapshot(client: Any, commands: list[tuple[str, ...]]) -> Any:
+    pool = client.connection_pool
+    connection = await pool.get_connection()
+    try:
+        await connection.send_packed_command(connection.pack_commands(commands))
+        return [await connection.read_response() for _ in commands][-1]
+    finally:
+        await pool.release(connection)
+
+
 def section_ops(ctx: Any) -> None:
     client, url, report = ctx.client, ctx.url, ctx.report
     prefix = "ops:"
@@ -140,6 +170,8 @@ def section_ops(ctx: Any) -> None:
         "sync validate, touching, OpenTelemetry metrics only",
         lambda: measured.get_user_id_from_session(sid),
     )
+    snapshot = _snapshot_commands(prefix, parsed2)
+    bench.add("sync bare snapshot read, throttled", lambda: _bare_snapshot(client, snapshot))
     bench.add("sync validate, throttled", lambda: throttled.get_user_id_from_session(sid2))
     bench.add("sync get_session, throttled", lambda: throttled.get_session(sid2))
     bench.add(
@@ -231,6 +263,11 @@ def section_ops(ctx: Any) -> None:
     )
     bench.add_async("async get_session, throttled", loop, lambda: athrottled.get_session(sid2))
     bench.add_async(
+        "async bare snapshot read, throttled",
+        loop,
+        lambda: _abare_snapshot(aclient, snapshot),
+    )
+    bench.add_async(
         "async bare read script, throttled",
         loop,
         lambda: abare(scripts.READ, targs.read(parsed2, now_ms())),
@@ -277,6 +314,8 @@ def section_ops(ctx: Any) -> None:
         ("sync validate, throttled", "sync bare read script, throttled", 0.85),
         ("sync get_session, touching", "sync bare read script, touching", 0.85),
         ("sync get_session, throttled", "sync bare read script, throttled", 0.85),
+        ("sync validate, throttled", "sync bare snapshot read, throttled", 0.85),
+        ("sync get_session, throttled", "sync bare snapshot read, throttled", 0.9),
         ("sync create", "sync bare create script", 0.85),
         ("sync rotate", "sync bare rotate script", 0.85),
         ("sync destroy", "sync bare destroy script", 0.85),
@@ -285,6 +324,7 @@ def section_ops(ctx: Any) -> None:
         ("sync get_sessions_for_user k=1000", "sync bare list script k=1000", 0.7),
         ("async validate, touching", "async bare read script, touching", 0.85),
         ("async get_session, throttled", "async bare read script, throttled", 0.85),
+        ("async get_session, throttled", "async bare snapshot read, throttled", 0.85),
         ("async create", "async bare create script", 0.85),
         ("async get_sessions_for_user k=50", "async bare list script k=50", 0.75),
         ("async get_sessions_for_user k=1000", "async bare list script k=1000", 0.7),

@@ -26,7 +26,7 @@ from authsessions.kit import (
     backend_errors,
 )
 
-from . import _compat, _records, _scripts
+from . import _compat, _peek, _records, _scripts
 from ._layout import (
     DEFAULT_PREFIX,
     LAYOUT_VERSION,
@@ -60,11 +60,13 @@ class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
     """Sessions in Redis or Redis Cluster, for asyncio.
 
     Every per-session and per-user operation is one Lua script: atomic, one
-    round trip, single-slot on a cluster. The admin paths (``iter_sessions``,
-    ``list_sessions``, ``prune``, ``stats``) walk the per-slot registries of
-    this prefix's users, so their cost follows this store's users and
-    sessions, not the other keys in the database. On a cluster, ``stats()``
-    also counts live sessions per primary (``sessions_per_node``).
+    round trip, single-slot on a cluster; with a touch interval, a read
+    between touches is a snapshot of plain commands instead (``_peek.py``).
+    The admin paths (``iter_sessions``, ``list_sessions``, ``prune``,
+    ``stats``) walk the per-slot registries of this prefix's users, so
+    their cost follows this store's users and sessions, not the other keys
+    in the database. On a cluster, ``stats()`` also counts live sessions per
+    primary (``sessions_per_node``).
     """
 
     backend = "redis"
@@ -156,6 +158,16 @@ class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
             slot_map=not self._is_cluster,
         )
         self._registered = False
+        # reads between touches from a snapshot (_peek.py): a single
+        # server's pooled connections only, and a policy with an interval
+        policy = self._config.policy
+        self._peeks = (
+            _peek.Peeks(self._layout, policy, self._args.grace_ms)
+            if policy.touch_interval_ms > 0
+            and not self._is_cluster
+            and getattr(client, "connection", None) is None
+            else None
+        )
 
     @overload
     @classmethod
@@ -364,8 +376,47 @@ class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
     # -- the operation primitives of the store base: one script each -----------
 
     async def _read(self, parsed: ParsedSessionId, operation: str, ip: str | None) -> Any | None:
-        call = self._args.read(parsed, self._config.now_ms(), ip)
-        return self._found_of(parsed.key, await self._run(operation, _scripts.READ, call))
+        now = self._config.now_ms()
+        peeks = self._peeks
+        if peeks is not None and peeks.worth_it(parsed.key, now):
+            found = await self._peek(peeks, parsed, operation, now)
+            if found is not _peek.UNDECIDED:
+                return found
+        call = self._args.read(parsed, now, ip)
+        found = self._found_of(parsed.key, await self._run(operation, _scripts.READ, call))
+        if peeks is not None and type(found) is tuple:
+            peeks.recent.seen(parsed.key, int(found[1]))
+        return found
+
+    async def _peek(
+        self, peeks: _peek.Peeks, parsed: ParsedSessionId, operation: str, now: int
+    ) -> Any:
+        """A read answered from a snapshot (``_peek.py``), or UNDECIDED."""
+        client: Any = self._client  # never a cluster client here
+        pool = client.connection_pool
+        with backend_errors("redis", operation):
+            connection = await pool.get_connection(*_compat.connection_args(pool))
+            try:
+                await connection.send_packed_command(
+                    connection.pack_commands(peeks.commands(parsed))
+                )
+                replies = [await _reply(connection) for _ in range(_peek.REPLIES)]
+            except redis.exceptions.ConnectionError:
+                # a connection gone stale (a restart, an idle timeout): the
+                # script's path reconnects and retries as the client says
+                await connection.disconnect()
+                return _peek.UNDECIDED
+            except BaseException:
+                await connection.disconnect()  # mid-reply: never reused as it is
+                raise
+            finally:
+                await pool.release(connection)
+        found = peeks.decide(parsed, replies, now)
+        if found is _peek.UNSUPPORTED:
+            _log.info("Redis lacks PEXPIRETIME (before 7.0): every read runs the read script")
+            self._peeks = None
+            return _peek.UNDECIDED
+        return found
 
     async def _read_key(self, key: str) -> Any | None:
         call = self._args.read_key(key, self._config.now_ms())
@@ -399,6 +450,8 @@ class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
         reply = await self._run("create_session", _scripts.CREATE, call)
         if reply == -1:
             return None
+        if self._peeks is not None:
+            self._peeks.recent.seen(parsed.key, now)
         return [parsed.tag + _records.as_text(member) for member in reply]
 
     async def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
@@ -581,3 +634,12 @@ class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
             expired_not_collected=dead,
             sessions_per_node=dict(sorted(per_node.items())) if self._is_cluster else None,
         )
+
+
+async def _reply(connection: Any) -> Any:
+    """One reply of a snapshot; an error reply as its exception (every
+    reply is read, so the connection stays in step)."""
+    try:
+        return await connection.read_response()
+    except redis.exceptions.ResponseError as err:
+        return err

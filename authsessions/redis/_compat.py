@@ -31,3 +31,18 @@ async def aclose(client: Any) -> None:
 def close(client: Any) -> None:
     """Close a sync client (the generated twin of ``aclose``)."""
     client.close()
+
+
+def connection_args(pool: Any) -> tuple[str, ...]:
+    """What ``pool.get_connection`` takes: redis-py 5.0 requires a command
+    name (which it ignores); later versions deprecate passing one."""
+    method = type(pool).get_connection
+    found = _CONNECTION_ARGS.get(method)
+    if found is None:
+        parameter = inspect.signature(method).parameters.get("command_name")
+        required = parameter is not None and parameter.default is inspect.Parameter.empty
+        found = _CONNECTION_ARGS[method] = ("MULTI",) if required else ()
+    return found
+
+
+_CONNECTION_ARGS: dict[Any, tuple[str, ...]] = {}

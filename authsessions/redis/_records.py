@@ -102,6 +102,30 @@ def meta_json_of(key: str, tail: Any) -> str:
     return split_tail(key, tail)[4]
 
 
+def record_parts(value: Any) -> tuple[str, int, str] | None:
+    """A stored value read as it is (not through a script): the secret's
+    hash, the absolute expiry and the tail a read script would return (a
+    six-line record's defaults filled in, as ``shown`` in the prelude
+    does); None for anything but a plain record, which a script then reads
+    (and reports as malformed).
+    """
+    if not isinstance(value, (bytes, str)):
+        return None
+    try:
+        text = as_text(value)
+    except UnicodeDecodeError:
+        return None
+    lines = text.split("\n")
+    size = len(lines)
+    if size not in (6, 10) or len(lines[0]) != 64 or not lines[3] or "" in lines[6:9]:
+        return None
+    absolute = lines[1]
+    if not (absolute.isascii() and absolute.isdigit()):
+        return None
+    tail = "\n".join(lines[1:9]) if size == 10 else "\n".join(lines[1:]) + "\nnull\n{}\nnull"
+    return lines[0], int(absolute), tail
+
+
 def session(
     codec: Codec[U, M], policy: SessionPolicy, key: str, tail: Any, last_used: Any
 ) -> _Session[U, M]:

@@ -260,6 +260,38 @@ def build_machine(
         def advance_clock(self, step: int) -> None:
             self.clock.advance(step)
 
+        @rule(session_id=ids, offset=st.sampled_from([-1, 0, 1]))
+        def advance_to_an_absolute_expiry(self, session_id: str, offset: int) -> None:
+            # the clock lands on a session's absolute expiry, on it or a
+            # millisecond either side: a read path that caches or shortcuts
+            # must see the boundary where the model does. (Its absolute
+            # expiry is fixed at creation, so the step is the same whatever
+            # the store did, and Hypothesis replays it exactly.)
+            s = self.model.by_id.get(session_id)
+            if s is not None:
+                self.clock.advance(max(0, s.absolute + offset - self.now))
+
+        @rule(session_id=ids, after=st.sampled_from([0, 1]))
+        def read_across_an_absolute_expiry(self, session_id: str, after: int) -> None:
+            # a user active up to the session's absolute expiry: read every
+            # three quarters of the idle time (at most 12 reads), then a
+            # millisecond before the expiry (a touch may be recorded), then
+            # at it or just after: found, then gone, however recently the
+            # store saw it used
+            s = self.model.by_id.get(session_id)
+            if s is None or s.absolute - 1 < self.now:
+                return
+            step = (policy.idle_ttl_ms or policy.absolute_ttl_ms) * 3 // 4
+            for _ in range(12):
+                if self.now + step >= s.absolute - 1:
+                    break
+                self.clock.advance(step)
+                self.get_session(session_id)
+            self.clock.advance(s.absolute - 1 - self.now)
+            self.get_session(session_id)
+            self.clock.advance(1 + after)
+            self.get_session(session_id)
+
         @precondition(_clock_moved)
         @rule(step=st.sampled_from(steps) | st.integers(1, 5_000))
         def step_clock_back(self, step: int) -> None:

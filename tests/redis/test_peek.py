@@ -1,0 +1,298 @@
+"""Reads between touches answered from a snapshot of plain commands
+(``authsessions/redis/_peek.py``): one round trip without Lua, the same
+answers as the read script, and the script for everything a snapshot
+cannot settle."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import redis
+
+from authsessions import (
+    AsyncRedisSessions,
+    ClientInfo,
+    RedisSessions,
+    SessionPolicy,
+    StoredDataError,
+)
+from authsessions.kit import TAG_LENGTH
+from authsessions.redis._layout import RedisLayout
+from authsessions.testing import FakeClock
+
+from .helpers import close_async, counting_async_client, counting_client
+
+pytestmark = pytest.mark.redis
+
+POLICY = SessionPolicy(
+    absolute_ttl=timedelta(hours=1),
+    idle_ttl=timedelta(minutes=30),
+    touch_interval=timedelta(minutes=1),
+)
+SNAPSHOT = (1, 5)  # one round trip: MULTI, GET, ZSCORE, PEXPIRETIME, EXEC
+SCRIPT = (1, 1)  # one round trip: EVALSHA
+
+
+@pytest.fixture
+def prefix() -> str:
+    return f"peek{secrets.token_hex(4)}:"
+
+
+@pytest.fixture
+def admin(redis_server: Any, prefix: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_server.url)
+    yield client
+    for key in client.scan_iter(match=prefix + "*"):
+        client.unlink(key)
+    client.close()
+
+
+def _has_pexpiretime(admin: redis.Redis) -> bool:
+    major = int(str(admin.info("server")["redis_version"]).split(".")[0])
+    return major >= 7
+
+
+def _record_key(prefix: str, session_id: str) -> str:
+    return RedisLayout(prefix).session_keys(session_id[:32])[0]
+
+
+def _index_key(prefix: str, session_id: str) -> str:
+    return RedisLayout(prefix).session_keys(session_id[:32])[1]
+
+
+def _expire_time(admin: redis.Redis, key: str) -> int:
+    return int(admin.execute_command("PEXPIRETIME", key))  # type: ignore[no-untyped-call]
+
+
+def _member(session_id: str) -> str:
+    return session_id[TAG_LENGTH:32]
+
+
+def test_a_read_between_touches_is_one_round_trip_without_a_script(
+    redis_server: Any, prefix: str, admin: redis.Redis
+) -> None:
+    client, counter = counting_client(redis_server.url)
+    clock = FakeClock()
+    store = RedisSessions(client, prefix=prefix, policy=POLICY, clock=clock)
+    sid = store.create_session(user_id="ann", label="l", meta={"a": 1})
+    clock.advance(timedelta(seconds=1))
+    counter.reset()
+    assert store.get_user_id_from_session(sid) == "ann"
+    if not _has_pexpiretime(admin):
+        # Redis 6.2: the snapshot is refused once, then only the script
+        assert counter.both == (2, 6)
+        counter.reset()
+        assert store.get_session_meta(sid) == {"a": 1}
+        assert counter.both == SCRIPT
+        client.close()
+        return
+    assert counter.both == SNAPSHOT
+    for read in (store.get_session_meta, store.get_session, store.get_user_id_from_session):
+        counter.reset()
+        assert read(sid)
+        assert counter.both == SNAPSHOT, read
+    client.close()
+
+
+def test_asyncio_reads_between_touches_are_snapshots_too(
+    redis_server: Any, prefix: str, admin: redis.Redis
+) -> None:
+    expected = SNAPSHOT if _has_pexpiretime(admin) else SCRIPT
+
+    async def main() -> list[tuple[int, int]]:
+        client, counter = counting_async_client(redis_server.url)
+        clock = FakeClock()
+        store = AsyncRedisSessions(client, prefix=prefix, policy=POLICY, clock=clock)
+        try:
+            sid = await store.create_session(user_id="ann", label="l", meta={})
+            await store.get_session(sid)  # on 6.2, the refusal
+            clock.advance(timedelta(seconds=1))
+            counts = []
+            for read in (store.get_user_id_from_session, store.get_session):
+                counter.reset()
+                assert await read(sid)
+                counts.append(counter.both)
+            return counts
+        finally:
+            await close_async(client)
+
+    assert asyncio.run(main()) == [expected, expected]
+
+
+@pytest.fixture
+def peeking(redis_server: Any, admin: redis.Redis) -> None:
+    if not _has_pexpiretime(admin):
+        pytest.skip("no snapshots before Redis 7.0 (the test above checks the refusal)")
+
+
+@pytest.mark.usefixtures("peeking")
+def test_a_due_touch_goes_straight_to_the_script_and_reads_then_peek_again(
+    redis_server: Any, prefix: str
+) -> None:
+    client, counter = counting_client(redis_server.url)
+    clock = FakeClock()
+    store = RedisSessions(client, prefix=prefix, policy=POLICY, clock=clock)
+    sid = store.create_session(user_id="ann", label="l", meta={})
+    clock.advance(timedelta(minutes=2))
+    counter.reset()
+    touched = store.get_session(sid, ip="203.0.113.9")
+    assert counter.both == SCRIPT  # not a snapshot first, then the script
+    assert touched is not None and touched.last_used_at == clock.now()
+    assert str(touched.last_used_ip) == "203.0.113.9"
+    clock.advance(timedelta(seconds=30))
+    counter.reset()
+    again = store.get_session(sid)
+    assert counter.both == SNAPSHOT
+    assert again == touched
+    client.close()
+
+
+@pytest.mark.usefixtures("peeking")
+def test_a_snapshot_reads_what_the_script_reads(
+    redis_server: Any, prefix: str, admin: redis.Redis
+) -> None:
+    clock = FakeClock()
+    store = RedisSessions.from_url(redis_server.url, prefix=prefix, policy=POLICY, clock=clock)
+    plain = store.create_session(user_id="ann", label="old", meta={"n": 1})
+    rich = store.create_session(
+        user_id="ann",
+        label="Firefox on Linux",
+        meta={"big": 2**70},
+        client=ClientInfo(ip="198.51.100.7", user_agent="Firefox", location="Lyon, FR"),
+        remember=False,
+    )
+    rotated = store.rotate_session(rich)  # a ten-line record with `previous`
+    assert rotated is not None
+    # a six-line record (written before 0.2's sign-in details)
+    record = _record_key(prefix, plain)
+    value = admin.get(record)
+    assert isinstance(value, bytes)
+    admin.set(record, b"\n".join(value.split(b"\n")[:6]), keepttl=True)
+    clock.advance(timedelta(seconds=1))
+    for sid in (plain, rotated):
+        store.get_session(sid)  # remembered as used
+        peeked = store.get_session(sid)
+        assert peeked is not None
+        assert peeked == store.get_session_by_key(sid[:32])  # the script's read
+        assert store.get_session_meta(sid) == peeked.meta
+        assert store.get_user_id_from_session(sid) == "ann"
+    store.close()
+
+
+@pytest.mark.usefixtures("peeking")
+def test_what_a_snapshot_cannot_settle_goes_to_the_script(
+    redis_server: Any, prefix: str, admin: redis.Redis
+) -> None:
+    client, counter = counting_client(redis_server.url)
+    clock = FakeClock()
+    events: list[Any] = []
+    store = RedisSessions(client, prefix=prefix, policy=POLICY, clock=clock)
+    store.add_hook(events.append)
+
+    # expired at its own absolute expiry a second after a read: removed
+    short = store.create_session(
+        user_id="ann", label="", meta={}, absolute_ttl=timedelta(seconds=5)
+    )
+    clock.advance(timedelta(seconds=4))
+    assert store.get_session(short) is not None
+    clock.advance(timedelta(seconds=1))
+    counter.reset()
+    assert store.get_session(short) is None
+    assert counter.both == (2, 6)  # the snapshot, then the script that removes it
+    assert admin.exists(_record_key(prefix, short)) == 0
+
+    # a rotated-away secret presented after the grace: the script's theft check
+    sid = store.create_session(user_id="bob", label="", meta={})
+    new = store.rotate_session(sid)
+    assert new is not None
+    clock.advance(timedelta(seconds=31))
+    assert store.get_session(new) is not None
+    events.clear()
+    assert store.get_session(sid) is None
+    assert [type(e).__name__ for e in events] == ["TheftSuspected", "SessionRevoked"]
+    assert store.get_session(new) is None  # revoked
+
+    # the index says a touch is due though this process saw a recent use
+    # (another process's clock runs behind): the script touches
+    sid = store.create_session(user_id="cy", label="", meta={})
+    clock.advance(timedelta(seconds=10))
+    assert store.get_session(sid) is not None
+    admin.zadd(_index_key(prefix, sid), {_member(sid): clock.ms - 61_000}, xx=True)
+    counter.reset()
+    touched = store.get_session(sid)
+    assert counter.both == (2, 6)
+    assert touched is not None and touched.last_used_at == clock.now()
+
+    # something that is not a record: the script reports it
+    admin.set(_record_key(prefix, sid), b"garbage", keepttl=True)
+    with pytest.raises(StoredDataError):
+        store.get_session(sid)
+    admin.delete(_record_key(prefix, sid))
+    admin.hset(_record_key(prefix, sid), "a", "b")
+    with pytest.raises(StoredDataError):
+        store.get_session(sid)
+    client.close()
+
+
+@pytest.mark.usefixtures("peeking")
+def test_a_longer_policy_still_extends_the_records_life(
+    redis_server: Any, prefix: str, admin: redis.Redis
+) -> None:
+    # a deploy lengthens idle expiry: reads under the new policy must keep
+    # Redis from dropping sessions the new policy honours, snapshot or not
+    clock = FakeClock()
+    old = RedisSessions.from_url(redis_server.url, prefix=prefix, policy=POLICY, clock=clock)
+    longer = SessionPolicy(
+        absolute_ttl=timedelta(hours=1),
+        idle_ttl=timedelta(minutes=50),
+        touch_interval=timedelta(minutes=5),
+    )
+    new = RedisSessions.from_url(redis_server.url, prefix=prefix, policy=longer, clock=clock)
+    sid = old.create_session(user_id="ann", label="", meta={})
+    clock.advance(timedelta(seconds=1))
+    assert new.get_session(sid) is not None  # the script: extended, remembered
+    clock.advance(timedelta(minutes=1))
+    assert old.get_session(sid) is not None  # the old policy's touch shortens it again
+    clock.advance(timedelta(seconds=1))
+    record = _record_key(prefix, sid)
+    shortened = _expire_time(admin, record)
+    session = new.get_session(sid)  # a snapshot would find the life too short
+    assert session is not None
+    grace = 5 * 60_000
+    wanted = clock.ms - 1000 + 50 * 60_000 + grace  # last use + new idle + grace
+    assert shortened < wanted <= _expire_time(admin, record)
+    old.close()
+    new.close()
+
+
+@pytest.mark.usefixtures("peeking")
+def test_a_stale_pooled_connection_falls_back_to_the_script(
+    redis_server: Any, prefix: str, admin: redis.Redis
+) -> None:
+    clock = FakeClock()
+    store = RedisSessions.from_url(redis_server.url, prefix=prefix, policy=POLICY, clock=clock)
+    sid = store.create_session(user_id="ann", label="", meta={})
+    clock.advance(timedelta(seconds=1))
+    assert store.get_user_id_from_session(sid) == "ann"
+    admin.client_kill_filter(_type="normal", skipme=True)  # the store's connection dies
+    assert store.get_user_id_from_session(sid) == "ann"
+    assert store.get_user_id_from_session(sid) == "ann"
+    store.close()
+
+
+def test_no_snapshots_where_they_cannot_help(redis_server: Any, prefix: str) -> None:
+    client, counter = counting_client(redis_server.url)
+    clock = FakeClock()
+    # the default policy touches on every read: every read is the script's
+    store = RedisSessions(client, prefix=prefix, clock=clock)
+    sid = store.create_session(user_id="ann", label="", meta={})
+    clock.advance(timedelta(seconds=1))
+    counter.reset()
+    assert store.get_session(sid) is not None
+    assert counter.both == SCRIPT
+    client.close()
