@@ -396,11 +396,18 @@ class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
         pool = client.connection_pool
         with backend_errors("redis", operation):
             connection = await pool.get_connection(*_compat.connection_args(pool))
+            replies: list[Any] = []
             try:
                 await connection.send_packed_command(
                     connection.pack_commands(peeks.commands(parsed))
                 )
-                replies = [await _reply(connection) for _ in range(_peek.REPLIES)]
+                for _ in range(_peek.REPLIES):
+                    # every reply is read (an error one kept as its
+                    # exception), so the connection stays in step
+                    try:
+                        replies.append(await connection.read_response())
+                    except redis.exceptions.ResponseError as err:
+                        replies.append(err)
             except redis.exceptions.ConnectionError:
                 # a connection gone stale (a restart, an idle timeout): the
                 # script's path reconnects and retries as the client says
@@ -634,12 +641,3 @@ class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
             expired_not_collected=dead,
             sessions_per_node=dict(sorted(per_node.items())) if self._is_cluster else None,
         )
-
-
-async def _reply(connection: Any) -> Any:
-    """One reply of a snapshot; an error reply as its exception (every
-    reply is read, so the connection stays in step)."""
-    try:
-        return await connection.read_response()
-    except redis.exceptions.ResponseError as err:
-        return err

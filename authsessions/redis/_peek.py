@@ -24,8 +24,6 @@ from __future__ import annotations
 import hmac
 from typing import Any, Final
 
-import redis.exceptions
-
 from authsessions.kit import ParsedSessionId, SessionPolicy
 
 from . import _records
@@ -69,12 +67,11 @@ class Peeks:
         """What the read script would return for these replies, as the
         store's ``_found_of`` gives it: ``(tail, last use)`` or None; or
         ``UNDECIDED`` / ``UNSUPPORTED``."""
-        queued, executed = replies[:-1], replies[-1]
-        if any(isinstance(reply, redis.exceptions.ResponseError) for reply in queued):
-            unknown = any("unknown command" in str(reply).lower() for reply in queued)
+        executed = replies[-1]
+        if type(executed) is not list or len(executed) != 3:
+            # an error reply: EXECABORT after a command Redis refused
+            unknown = any("unknown command" in str(reply).lower() for reply in replies)
             return UNSUPPORTED if unknown else UNDECIDED
-        if not isinstance(executed, list) or len(executed) != 3:
-            return UNDECIDED
         value, score, expire_at = executed
         if value is None:
             return None  # no record: the script answers nil, changing nothing

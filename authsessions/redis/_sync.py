@@ -396,9 +396,16 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
         pool = client.connection_pool
         with backend_errors("redis", operation):
             connection = pool.get_connection(*_compat.connection_args(pool))
+            replies: list[Any] = []
             try:
                 connection.send_packed_command(connection.pack_commands(peeks.commands(parsed)))
-                replies = [_reply(connection) for _ in range(_peek.REPLIES)]
+                for _ in range(_peek.REPLIES):
+                    # every reply is read (an error one kept as its
+                    # exception), so the connection stays in step
+                    try:
+                        replies.append(connection.read_response())
+                    except redis.exceptions.ResponseError as err:
+                        replies.append(err)
             except redis.exceptions.ConnectionError:
                 # a connection gone stale (a restart, an idle timeout): the
                 # script's path reconnects and retries as the client says
@@ -630,12 +637,3 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
             expired_not_collected=dead,
             sessions_per_node=dict(sorted(per_node.items())) if self._is_cluster else None,
         )
-
-
-def _reply(connection: Any) -> Any:
-    """One reply of a snapshot; an error reply as its exception (every
-    reply is read, so the connection stays in step)."""
-    try:
-        return connection.read_response()
-    except redis.exceptions.ResponseError as err:
-        return err
