@@ -119,16 +119,6 @@ def _bare_snapshot(client: Any, commands: list[tuple[str, ...]]) -> Any:
         pool.release(connection)
 
 
-async def _abare_snapshot(client: Any, commands: list[tuple[str, ...]]) -> Any:
-    pool = client.connection_pool
-    connection = await pool.get_connection()
-    try:
-        await connection.send_packed_command(connection.pack_commands(commands))
-        return [await connection.read_response() for _ in commands][-1]
-    finally:
-        await pool.release(connection)
-
-
 def section_ops(ctx: Any) -> None:
     client, url, report = ctx.client, ctx.url, ctx.report
     prefix = "ops:"
@@ -263,11 +253,6 @@ def section_ops(ctx: Any) -> None:
     )
     bench.add_async("async get_session, throttled", loop, lambda: athrottled.get_session(sid2))
     bench.add_async(
-        "async bare snapshot read, throttled",
-        loop,
-        lambda: _abare_snapshot(aclient, snapshot),
-    )
-    bench.add_async(
         "async bare read script, throttled",
         loop,
         lambda: abare(scripts.READ, targs.read(parsed2, now_ms())),
@@ -324,7 +309,6 @@ def section_ops(ctx: Any) -> None:
         ("sync get_sessions_for_user k=1000", "sync bare list script k=1000", 0.7),
         ("async validate, touching", "async bare read script, touching", 0.85),
         ("async get_session, throttled", "async bare read script, throttled", 0.85),
-        ("async get_session, throttled", "async bare snapshot read, throttled", 0.85),
         ("async create", "async bare create script", 0.85),
         ("async get_sessions_for_user k=50", "async bare list script k=50", 0.75),
         ("async get_sessions_for_user k=1000", "async bare list script k=1000", 0.7),

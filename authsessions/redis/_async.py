@@ -163,7 +163,8 @@ class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
         policy = self._config.policy
         self._peeks = (
             _peek.Peeks(self._layout, policy, self._args.grace_ms)
-            if policy.touch_interval_ms > 0
+            if _peek.ASYNCIO_SNAPSHOTS
+            and policy.touch_interval_ms > 0
             and not self._is_cluster
             and getattr(client, "connection", None) is None
             else None
