@@ -10,6 +10,7 @@ import redis
 import redis.asyncio
 
 from authsessions.redis import _compat
+from authsessions.redis._layout import RedisLayout
 
 
 @attrs.define
@@ -159,3 +160,13 @@ def slot_owner(cluster: Any, key: str) -> Any:
 # the library's own redis-py version shims, for clients the tests build
 close_async = _compat.aclose
 NO_HANDSHAKE = _compat.no_handshake()
+
+
+def record_key(prefix: str, session_id: str) -> str:
+    """The key of a session's record (from its SessionId or its key)."""
+    return RedisLayout(prefix).session_keys(session_id[:32])[0]
+
+
+def index_key(prefix: str, session_id: str) -> str:
+    """The key of the last-use index that holds a session."""
+    return RedisLayout(prefix).session_keys(session_id[:32])[1]

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,32 +28,9 @@ from authsessions import (
 )
 from authsessions.testing import FakeClock
 
-from .helpers import NO_HANDSHAKE, close_async
+from .helpers import NO_HANDSHAKE, close_async, index_key, record_key
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def prefix() -> str:
-    return f"hard{secrets.token_hex(4)}:"
-
-
-@pytest.fixture
-def client(redis_server: Any, prefix: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_server.url)
-    yield client
-    for key in client.scan_iter(match=prefix + "*"):
-        client.unlink(key)
-    client.close()
-
-
-def record_key(prefix: str, session_id: str) -> str:
-    key = session_id.partition(".")[0]
-    return f"{prefix}{{{key[:16]}}}:s:{key[16:]}"
-
-
-def index_key(prefix: str, session_id: str) -> str:
-    return f"{prefix}{{{session_id[:16]}}}:u"
 
 
 def now_ms() -> int:

@@ -6,8 +6,6 @@ right."""
 from __future__ import annotations
 
 import binascii
-import secrets
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -24,20 +22,6 @@ from .consistency import check_consistency
 pytestmark = pytest.mark.redis
 
 DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture
-def prefix() -> str:
-    return f"lay{secrets.token_hex(4)}:"
-
-
-@pytest.fixture
-def client(redis_server: Any, prefix: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_server.url)
-    yield client
-    for key in client.scan_iter(match=prefix + "*"):
-        client.unlink(key)
-    client.close()
 
 
 def create_v1(client: redis.Redis, prefix: str, user: str, label: str, now: int) -> SessionId:

@@ -6,8 +6,6 @@ cannot settle."""
 from __future__ import annotations
 
 import asyncio
-import secrets
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -22,10 +20,15 @@ from authsessions import (
     StoredDataError,
 )
 from authsessions.kit import TAG_LENGTH
-from authsessions.redis._layout import RedisLayout
 from authsessions.testing import FakeClock
 
-from .helpers import close_async, counting_async_client, counting_client
+from .helpers import (
+    close_async,
+    counting_async_client,
+    counting_client,
+    index_key,
+    record_key,
+)
 
 pytestmark = pytest.mark.redis
 
@@ -39,30 +42,14 @@ SCRIPT = (1, 1)  # one round trip: EVALSHA
 
 
 @pytest.fixture
-def prefix() -> str:
-    return f"peek{secrets.token_hex(4)}:"
-
-
-@pytest.fixture
-def admin(redis_server: Any, prefix: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_server.url)
-    yield client
-    for key in client.scan_iter(match=prefix + "*"):
-        client.unlink(key)
-    client.close()
+def admin(client: redis.Redis) -> redis.Redis:
+    """A plain client beside the store's (which the tests count)."""
+    return client
 
 
 def _has_pexpiretime(admin: redis.Redis) -> bool:
     major = int(str(admin.info("server")["redis_version"]).split(".")[0])
     return major >= 7
-
-
-def _record_key(prefix: str, session_id: str) -> str:
-    return RedisLayout(prefix).session_keys(session_id[:32])[0]
-
-
-def _index_key(prefix: str, session_id: str) -> str:
-    return RedisLayout(prefix).session_keys(session_id[:32])[1]
 
 
 def _expire_time(admin: redis.Redis, key: str) -> int:
@@ -179,7 +166,7 @@ def test_a_snapshot_reads_what_the_script_reads(
     rotated = store.rotate_session(rich)  # a ten-line record with `previous`
     assert rotated is not None
     # a six-line record (written before 0.2's sign-in details)
-    record = _record_key(prefix, plain)
+    record = record_key(prefix, plain)
     value = admin.get(record)
     assert isinstance(value, bytes)
     admin.set(record, b"\n".join(value.split(b"\n")[:6]), keepttl=True)
@@ -214,7 +201,7 @@ def test_what_a_snapshot_cannot_settle_goes_to_the_script(
     counter.reset()
     assert store.get_session(short) is None
     assert counter.both == (2, 6)  # the snapshot, then the script that removes it
-    assert admin.exists(_record_key(prefix, short)) == 0
+    assert admin.exists(record_key(prefix, short)) == 0
 
     # a rotated-away secret presented after the grace: the script's theft check
     sid = store.create_session(user_id="bob", label="", meta={})
@@ -232,18 +219,18 @@ def test_what_a_snapshot_cannot_settle_goes_to_the_script(
     sid = store.create_session(user_id="cy", label="", meta={})
     clock.advance(timedelta(seconds=10))
     assert store.get_session(sid) is not None
-    admin.zadd(_index_key(prefix, sid), {_member(sid): clock.ms - 61_000}, xx=True)
+    admin.zadd(index_key(prefix, sid), {_member(sid): clock.ms - 61_000}, xx=True)
     counter.reset()
     touched = store.get_session(sid)
     assert counter.both == (2, 6)
     assert touched is not None and touched.last_used_at == clock.now()
 
     # something that is not a record: the script reports it
-    admin.set(_record_key(prefix, sid), b"garbage", keepttl=True)
+    admin.set(record_key(prefix, sid), b"garbage", keepttl=True)
     with pytest.raises(StoredDataError):
         store.get_session(sid)
-    admin.delete(_record_key(prefix, sid))
-    admin.hset(_record_key(prefix, sid), "a", "b")
+    admin.delete(record_key(prefix, sid))
+    admin.hset(record_key(prefix, sid), "a", "b")
     with pytest.raises(StoredDataError):
         store.get_session(sid)
     client.close()
@@ -269,7 +256,7 @@ def test_a_longer_policy_still_extends_the_records_life(
     clock.advance(timedelta(minutes=1))
     assert old.get_session(sid) is not None  # the old policy's touch shortens it again
     clock.advance(timedelta(seconds=1))
-    record = _record_key(prefix, sid)
+    record = record_key(prefix, sid)
     shortened = _expire_time(admin, record)
     session = new.get_session(sid)  # a snapshot would find the life too short
     assert session is not None

@@ -4,9 +4,7 @@ The shared semantics are proven by the contract (test_contract_redis.py)."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 import signal
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -32,20 +30,6 @@ from .helpers import (
 )
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def prefix() -> str:
-    return f"t{secrets.token_hex(4)}:"
-
-
-@pytest.fixture
-def client(redis_server: Any, prefix: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_server.url)
-    yield client
-    for key in client.scan_iter(match=prefix + "*"):
-        client.unlink(key)
-    client.close()
 
 
 def test_every_operation_is_exactly_one_round_trip_sync(redis_server: Any, prefix: str) -> None:
