@@ -61,7 +61,8 @@ class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
 
     Every per-session and per-user operation is one Lua script: atomic, one
     round trip, single-slot on a cluster; with a touch interval, a read
-    between touches is a snapshot of plain commands instead (``_peek.py``).
+    between touches is a snapshot of plain commands instead (``_peek.py``;
+    the sync store).
     The admin paths (``iter_sessions``, ``list_sessions``, ``prune``,
     ``stats``) walk the per-slot registries of this prefix's users, so
     their cost follows this store's users and sessions, not the other keys
@@ -158,14 +159,13 @@ class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
             slot_map=not self._is_cluster,
         )
         self._registered = False
-        # reads between touches from a snapshot (_peek.py): a single
-        # server's pooled connections only, and a policy with an interval
+        # reads between touches from a snapshot (_peek.py): pooled
+        # connections only, and a policy with an interval
         policy = self._config.policy
         self._peeks = (
             _peek.Peeks(self._layout, policy, self._args.grace_ms)
             if _peek.ASYNCIO_SNAPSHOTS
             and policy.touch_interval_ms > 0
-            and not self._is_cluster
             and getattr(client, "connection", None) is None
             else None
         )
@@ -393,8 +393,9 @@ class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
         self, peeks: _peek.Peeks, parsed: ParsedSessionId, operation: str, now: int
     ) -> Any:
         """A read answered from a snapshot (``_peek.py``), or UNDECIDED."""
-        client: Any = self._client  # never a cluster client here
-        pool = client.connection_pool
+        pool = self._snapshot_pool(parsed)
+        if pool is None:
+            return _peek.UNDECIDED
         with backend_errors("redis", operation):
             connection = await pool.get_connection(*_compat.connection_args(pool))
             replies: list[Any] = []
@@ -425,6 +426,18 @@ class AsyncRedisSessions(AsyncStoreBase[U, M], Generic[U, M]):
             self._peeks = None
             return _peek.UNDECIDED
         return found
+
+    def _snapshot_pool(self, parsed: ParsedSessionId) -> Any:
+        """The pool of connections to the server holding the session: the
+        client's; on a cluster, the pool of the primary serving the
+        session's slot (all its keys share it), or None where the client
+        keeps no such pool (redis-py's asyncio cluster nodes)."""
+        client: Any = self._client
+        if not self._is_cluster:
+            return client.connection_pool
+        node = client.get_node_from_key(self._layout.last_use_key(parsed.tag))
+        node_client = getattr(node, "redis_connection", None)
+        return getattr(node_client, "connection_pool", None)
 
     async def _read_key(self, key: str) -> Any | None:
         call = self._args.read_key(key, self._config.now_ms())
