@@ -31,6 +31,7 @@ from authsessions.kit import dumps, mint_session_id, parse_session_id, user_tag
 from authsessions.redis import EmbeddedRedis, find_redis_server
 from authsessions.redis import _scripts as scripts
 from authsessions.redis._layout import RedisLayout
+from authsessions.redis._peek import Peeks
 
 UNLIMITED = SessionPolicy(max_sessions_per_user=None)
 THROTTLED = SessionPolicy(max_sessions_per_user=None, touch_interval=timedelta(hours=1))
@@ -101,10 +102,8 @@ def _instrumented(store: Any, *, sampled: float = 1.0, traces: bool = True) -> A
 
 
 def _snapshot_commands(prefix: str, parsed: Any) -> list[tuple[str, ...]]:
-    """The commands of a read between touches (authsessions/redis/_peek.py)."""
-    record, last_use, _ = RedisLayout(prefix).session_keys(parsed.key)
-    return [("MULTI",), ("GET", record), ("ZSCORE", last_use, parsed.local),
-            ("PEXPIRETIME", record), ("EXEC",)]  # fmt: skip
+    """The commands of a read between touches, as the store sends them."""
+    return Peeks(RedisLayout(prefix), THROTTLED, 0).commands(parsed)
 
 
 def _bare_snapshot(client: Any, commands: list[tuple[str, ...]]) -> Any:

@@ -52,8 +52,7 @@ class Peeks:
 
     def __init__(self, layout: RedisLayout, policy: SessionPolicy, grace_ms: int) -> None:
         self._layout = layout
-        self._idle = policy.idle_ttl_ms
-        self._interval = policy.touch_interval_ms
+        self._policy = policy
         self._grace = grace_ms
         self.recent = RecentUse()
 
@@ -62,7 +61,7 @@ class Peeks:
         touch interval ago (else a touch is due, and only the script does
         one)."""
         last = self.recent.get(key)
-        return last is not None and now - last < self._interval
+        return last is not None and not self._policy.touches(now, last)
 
     def commands(self, parsed: ParsedSessionId) -> list[tuple[str, ...]]:
         record, last_use, _ = self._layout.session_keys(parsed.key)
@@ -95,11 +94,11 @@ class Peeks:
         secret_hash, absolute, tail = parts
         if not hmac.compare_digest(secret_hash, parsed.secret_hash_hex()):
             return UNDECIDED  # wrong, or rotated away: the script tells which
-        idle = self._idle
-        expires = last + idle if idle and last + idle < absolute else absolute
+        policy = self._policy
+        expires = policy.expires_ms(absolute, last)
         if now >= expires:
             return UNDECIDED  # expired: the script removes it
-        if now > last and now - last >= self._interval:
+        if policy.touches(now, last):
             return UNDECIDED  # a touch is due
         if expire_at < expires + self._grace:
             return UNDECIDED  # the script extends the record's time to live
@@ -136,6 +135,3 @@ class RecentUse:
         if len(seen) >= self._size and key not in seen:
             seen.clear()
         seen[key] = last
-
-    def forget(self, key: str) -> None:
-        self._seen.pop(key, None)
