@@ -22,6 +22,7 @@ from authsessions import (
 from authsessions.kit import TAG_LENGTH
 from authsessions.testing import FakeClock
 
+from .fault_proxy import FaultProxy
 from .helpers import (
     close_async,
     counting_async_client,
@@ -268,18 +269,26 @@ def test_a_longer_policy_still_extends_the_records_life(
 
 
 @pytest.mark.usefixtures("peeking")
-def test_a_stale_pooled_connection_falls_back_to_the_script(
-    redis_server: Any, prefix: str, admin: redis.Redis
+def test_a_connection_that_breaks_during_a_snapshot_falls_back_to_the_script(
+    redis_server: Any, prefix: str
 ) -> None:
+    port = int(redis_server.url.rsplit(":", 1)[1].split("/")[0])
+    proxy = FaultProxy(port)
+    client = redis.Redis.from_url(redis_server.url.replace(f":{port}", f":{proxy.port}"))
     clock = FakeClock()
-    store = RedisSessions.from_url(redis_server.url, prefix=prefix, policy=POLICY, clock=clock)
-    sid = store.create_session(user_id="ann", label="", meta={})
-    clock.advance(timedelta(seconds=1))
-    assert store.get_user_id_from_session(sid) == "ann"
-    admin.client_kill_filter(_type="normal", skipme=True)  # the store's connection dies
-    assert store.get_user_id_from_session(sid) == "ann"
-    assert store.get_user_id_from_session(sid) == "ann"
-    store.close()
+    store = RedisSessions(client, prefix=prefix, policy=POLICY, clock=clock)
+    try:
+        sid = store.create_session(user_id="ann", label="", meta={})
+        clock.advance(timedelta(seconds=1))
+        # the snapshot's reply is cut after MULTI's "+OK": the connection
+        # is dropped, and the read goes to the script on a fresh one
+        fault = proxy.arm("down", len(b"+OK\r\n"))
+        assert store.get_user_id_from_session(sid) == "ann"
+        assert fault.fired
+        assert store.get_user_id_from_session(sid) == "ann"
+    finally:
+        client.close()
+        proxy.close()
 
 
 def test_no_snapshots_where_they_cannot_help(redis_server: Any, prefix: str) -> None:
