@@ -272,10 +272,8 @@ def _check_usage(args: Any) -> None:
             _key(getattr(args, name), what)
     if getattr(args, "user", None) is not None and not _app_store(args):
         _url_user(args.user, args)
-    if args.command == "ls":
-        args.format = _format(args)
-        if args.format == "parquet":
-            check_parquet(args.output)
+    if args.command == "ls" and _format(args) == "parquet":
+        check_parquet(args.output)
 
 
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",

@@ -132,6 +132,14 @@ def session_hash(auth_hash: str) -> str:
     return hashlib.sha256(auth_hash.encode()).hexdigest()[:32]
 
 
+def _with_hash(meta: dict[str, Any], user: Any) -> dict[str, Any]:
+    """``meta`` with the digest of ``user``'s session auth hash (a user
+    model without one records none)."""
+    if hasattr(user, "get_session_auth_hash"):
+        meta["hash"] = session_hash(user.get_session_auth_hash())
+    return meta
+
+
 def _backend_path(user: Any, backend: str | None) -> str:
     if backend is None:
         backend = getattr(user, "backend", None)
@@ -172,9 +180,7 @@ def login(
         SessionBackendError: the store failed (503).
     """
     state = state_of(request)
-    meta = {"backend": _backend_path(user, backend)}
-    if hasattr(user, "get_session_auth_hash"):
-        meta["hash"] = session_hash(user.get_session_auth_hash())
+    meta = _with_hash({"backend": _backend_path(user, backend)}, user)
     session_id = configured().flows.login(
         state,
         user_id=user._meta.pk.value_to_string(user),
@@ -303,9 +309,7 @@ def update_session_auth_hash(request: HttpRequest, user: Any) -> SessionId | Non
     conf.store.destroy_sessions_for_user(user_id, keep=state.presented)
     if session is None or session.user_id != user_id or state.presented is None:
         return None
-    meta = dict(session.meta) if isinstance(session.meta, dict) else {}
-    if hasattr(user, "get_session_auth_hash"):
-        meta["hash"] = session_hash(user.get_session_auth_hash())
+    meta = _with_hash(dict(session.meta) if isinstance(session.meta, dict) else {}, user)
     if not conf.store.set_session_meta(state.presented, meta):
         return None  # ended meanwhile
     request.user = user

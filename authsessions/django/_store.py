@@ -12,6 +12,13 @@ from authsessions.kit import ConfigurationError
 _ON_DATABASE: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 
+def in_process(store: object) -> bool:
+    """Whether ``store`` keeps its sessions in this process's memory (the
+    memory and reference stores): a management command, its own process,
+    sees none of the server's."""
+    return getattr(store, "backend", None) in ("memory", "dict")
+
+
 def database_url(alias: str = "default") -> Any:
     """The SQLAlchemy URL of the Django database ``alias`` (SQLite or
     PostgreSQL, the store's tested dialects).

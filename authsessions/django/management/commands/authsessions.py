@@ -31,8 +31,9 @@ class Command(BaseCommand):
         if "--store" in rest or any(a.startswith("--store=") for a in rest):
             raise CommandError("the project's store is used: leave out --store")
         from authsessions.django import get_store
+        from authsessions.django._store import in_process
 
-        if getattr(get_store(), "backend", None) in ("memory", "dict"):
+        if in_process(get_store()):
             self.stderr.write(
                 "note: the project's store keeps its sessions in memory, per process: this "
                 "command sees only its own (none of the server's)"

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from authsessions.django import get_store
+from authsessions.django._store import in_process
 
 
 class Command(BaseCommand):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         store = get_store()
-        if getattr(store, "backend", None) in ("memory", "dict"):
+        if in_process(store):
             self.stderr.write(
                 "note: the project's store keeps its sessions in memory, per process: this "
                 "command prunes only its own (the server's expire as they are read)"
