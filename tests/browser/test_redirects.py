@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from authsessions.web import local_path
 from tests.browser.conftest import Served
-from tests.browser.test_devices_page import wait_for
+from tests.browser.test_devices_page import path, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +68,7 @@ def test_a_login_with_a_tab_smuggled_next_stays_on_the_site(
     wait_for(
         driver,
         lambda: (
-            driver.current_url.endswith("/account/devices")
+            path(driver) == "/account/devices"
             and driver.execute_script("return document.readyState") == "complete"
         ),
     )
