@@ -19,13 +19,13 @@ busy timeout bounds lock waits.
 from __future__ import annotations
 
 import contextlib
-import heapq
 import itertools
 import logging
+import math
+import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import event
@@ -50,55 +50,73 @@ def _remember(dbapi_connection: Any, record: Any) -> None:
 
 
 class Watchdog:
-    """One daemon thread that shuts down sockets whose deadline passed."""
+    """One daemon thread that shuts down sockets whose deadline passed.
+
+    Arming and disarming are a dict store and a pop (atomic under the GIL,
+    no lock): every database call pays them. The thread sleeps until the
+    earliest armed deadline and is woken only by an arm that comes before
+    the deadline it sleeps towards, so steady traffic (each deadline later
+    than the last) never wakes it, and a finished call leaves nothing
+    behind."""
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, int]] = []
-        self._armed: dict[int, int] = {}  # token -> fd
+        self._armed: dict[int, tuple[float, int]] = {}  # token -> (deadline, fd)
         self._tokens = itertools.count()
-        self._wake = threading.Condition()
+        self._reset()
+
+    def _reset(self) -> None:
+        """No thread yet (also a forked child: it inherits this object but
+        not the parent's thread, nor its connections' calls)."""
+        self._armed.clear()
+        # the deadline the thread sleeps towards; +inf while it is asleep
+        # with nothing armed or scanning (then every arm wakes it)
+        self._next = math.inf
+        self._wake = threading.Event()
+        self._start = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def arm(self, fd: int, deadline: float) -> int:
         """Shut ``fd`` down at ``deadline`` (``time.monotonic`` seconds)
         unless disarmed first."""
         token = next(self._tokens)
-        with self._wake:
-            self._armed[token] = fd
-            heapq.heappush(self._heap, (deadline, token, fd))
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="authsessions-sql-watchdog", daemon=True
-                )
-                self._thread.start()
-            elif self._heap[0][1] == token:
-                self._wake.notify()
+        self._armed[token] = (deadline, fd)
+        if deadline < self._next:
+            self._alert()
         return token
 
     def disarm(self, token: int) -> None:
-        with self._wake:
-            self._armed.pop(token, None)
+        self._armed.pop(token, None)
+
+    def _alert(self) -> None:
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            with self._start:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(
+                        target=self._run, name="authsessions-sql-watchdog", daemon=True
+                    )
+                    self._thread.start()
+        self._wake.set()
 
     def _run(self) -> None:
-        with self._wake:
-            while True:
-                while self._heap and self._heap[0][1] not in self._armed:
-                    heapq.heappop(self._heap)  # disarmed
-                if not self._heap:
-                    self._wake.wait()
-                    continue
-                deadline, token, fd = self._heap[0]
-                wait = deadline - time.monotonic()
-                if wait > 0:
-                    self._wake.wait(wait)
-                    continue
-                heapq.heappop(self._heap)
-                if self._armed.pop(token, None) is not None:
+        while True:
+            # an arm from here on sees +inf and sets the event again, so a
+            # deadline armed during the scan is never slept past
+            self._next = math.inf
+            self._wake.clear()
+            now = time.monotonic()
+            earliest = math.inf
+            for token, (deadline, fd) in self._armed.copy().items():
+                if deadline > now:
+                    earliest = min(earliest, deadline)
+                elif self._armed.pop(token, None) is not None:
                     _log.warning(
                         "a database call ran past operation_timeout: closing its "
                         "connection (the call raises SessionBackendError)"
                     )
                     _shutdown(fd)
+            self._next = earliest
+            self._wake.wait(None if earliest == math.inf else earliest - now)
 
 
 def _shutdown(fd: int) -> None:
@@ -113,20 +131,27 @@ def _shutdown(fd: int) -> None:
 
 
 WATCHDOG = Watchdog()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=WATCHDOG._reset)
 
 
-@contextlib.contextmanager
-def deadline(connection: Any, seconds: float | None, since: float) -> Iterator[None]:
-    """Bound the calls made on ``connection`` (a SQLAlchemy Connection or
-    AsyncConnection) inside the block to end ``seconds`` after ``since``
-    (``time.monotonic()`` when the call began: the wait for a pooled
-    connection counts against the same bound)."""
-    fd = connection.info.get(SOCKET) if seconds else None
-    if fd is None:
-        yield
-        return
-    token = WATCHDOG.arm(fd, since + float(seconds))  # type: ignore[arg-type]
-    try:
-        yield
-    finally:
-        WATCHDOG.disarm(token)
+class deadline:  # lower case: called like the function it replaced
+    """Bound the calls made on ``connection`` (a SQLAlchemy Connection,
+    AsyncConnection or pooled DBAPI connection) inside the block to end
+    ``seconds`` after ``since`` (``time.monotonic()`` when the call began:
+    the wait for a pooled connection counts against the same bound). A
+    class rather than a generator: every database call enters one, and a
+    generator-based context manager costs three times as much."""
+
+    __slots__ = ("_token",)
+
+    def __init__(self, connection: Any, seconds: float | None, since: float) -> None:
+        fd = connection.info.get(SOCKET) if seconds else None
+        self._token = None if fd is None else WATCHDOG.arm(fd, since + float(seconds or 0))
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            WATCHDOG.disarm(self._token)
