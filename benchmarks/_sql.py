@@ -98,7 +98,9 @@ class Bare:
     def run(self, name: str, params: dict[str, Any]) -> list[Any]:
         with self.conn.cursor() as cur:
             cur.execute(self.text[name], params)
-            return cur.fetchall() if cur.description else []
+            # every statement run here returns rows (psycopg's description
+            # builds a Column per field: ~10 µs for a session's nine)
+            return cur.fetchall()
 
     def create(self, row: dict[str, Any], tag: int) -> None:
         with self.conn.transaction(), self.conn.cursor() as cur:
