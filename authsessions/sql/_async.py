@@ -32,6 +32,7 @@ from authsessions.kit import (
     rotated_at,
 )
 
+from ._create_function import FALLBACK_STATES, create_function_sql, function_name
 from ._fast import FastPath
 from ._schema import DEFAULT_TABLE, UPGRADABLE, add_column_sql, sessions_table
 from ._statements import BATCH, Statements
@@ -77,6 +78,16 @@ def _signed(tag: str) -> int:
     """A user tag (64 bits, hex) as the signed bigint an advisory lock takes."""
     value = int(tag, 16)
     return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _sqlstate(err: BaseException | None) -> str | None:
+    """The SQLSTATE of a driver's error, raised by the driver or wrapped
+    by SQLAlchemy (``orig``)."""
+    for candidate in (err, getattr(err, "orig", None)):
+        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if state:
+            return str(state)
+    return None
 
 
 class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
@@ -189,6 +200,9 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
         self._serial = AsyncSerial(shares_one_connection(engine))
         # sync psycopg engines: single statements skip SQLAlchemy's execution
         self._fast = FastPath.for_engine(engine)
+        # PostgreSQL: a create is one call of the table's function until a
+        # call says it is missing or refuses the isolation level
+        self._create_in_one_call = self._sql.create_call is not None
         record_sockets(engine)
 
     def _repr_fields(self) -> dict[str, Any]:
@@ -238,6 +252,10 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
                                         self._table.name,
                                     )
                             await create_all_async(conn, self._metadata)
+                            if conn.dialect.name == "postgresql":
+                                sql = create_function_sql(self._table.name)
+                                await conn.exec_driver_sql(sql)
+        self._create_in_one_call = self._sql.create_call is not None
 
     def _check_columns(self, columns: list[dict[str, Any]]) -> list[str]:
         """The columns to add to an existing table (of ``UPGRADABLE``);
@@ -519,9 +537,33 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
         lifetime_ms: int,
         details_json: str,
     ) -> list[str]:
-        """Run the create transaction, bounded; the keys it evicted. Its
-        statements after the user's lock are built once the lock is held
-        (``_after_lock`` reads the time then)."""
+        """Run the create, bounded; the keys it evicted. On PostgreSQL one
+        call of the table's function; otherwise (or without the function)
+        a transaction whose statements after the user's lock are built once
+        the lock is held (``_after_lock`` reads the time then)."""
+        if self._create_in_one_call:
+            now = self._config.now_ms()
+            cap = self._config.policy.max_sessions_per_user
+            arguments = {
+                **self._row(parsed, user_json, label, meta_json, lifetime_ms, details_json, now),
+                "tag": _signed(parsed.tag),
+                "now": now,
+                "idle": self._config.policy.idle_ttl_ms,
+                "keep": None if cap is None else cap - 1,
+            }
+            try:
+                rows = await self._one("create_session", self._sql.create_call, arguments)
+            except SessionBackendError as err:
+                if _sqlstate(err.__cause__) not in FALLBACK_STATES:
+                    raise
+                self._create_in_one_call = False
+                _log.info(
+                    "create_session: %s is missing or refuses this isolation level; "
+                    "creates take a transaction (create_schema() adds the function)",
+                    function_name(self._table.name),
+                )
+            else:
+                return [row[0] for row in rows]
         started = time.monotonic()
         steps = functools.partial(
             self._after_lock, parsed, user_json, label, meta_json, lifetime_ms, details_json
@@ -575,21 +617,34 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
             steps.append((sql.evict, {"user": user_json, "keep_newest": cap - 1}))
         steps.append((
             sql.insert,
-            {
-                "key": parsed.key,
-                "secret_hash": parsed.secret_hash(),
-                "user_id": user_json,
-                "label": dumps(label),
-                "meta": meta_json,
-                "created_ms": now,
-                "last_used_ms": now,
-                "absolute_ms": policy.absolute_ms(now, lifetime_ms),
-                "authenticated_ms": now,
-                "details": details_json,
-                "previous": "",
-            },
+            self._row(parsed, user_json, label, meta_json, lifetime_ms, details_json, now),
         ))  # fmt: skip
         return steps
+
+    def _row(
+        self,
+        parsed: ParsedSessionId,
+        user_json: str,
+        label: str,
+        meta_json: str,
+        lifetime_ms: int,
+        details_json: str,
+        now: int,
+    ) -> dict[str, Any]:
+        """A new session's row, created at ``now``."""
+        return {
+            "key": parsed.key,
+            "secret_hash": parsed.secret_hash(),
+            "user_id": user_json,
+            "label": dumps(label),
+            "meta": meta_json,
+            "created_ms": now,
+            "last_used_ms": now,
+            "absolute_ms": self._config.policy.absolute_ms(now, lifetime_ms),
+            "authenticated_ms": now,
+            "details": details_json,
+            "previous": "",
+        }
 
     async def _set_meta(self, parsed: ParsedSessionId, meta_json: str) -> bool:
         now = self._config.now_ms()

@@ -32,6 +32,8 @@ from sqlalchemy import (
 
 from authsessions.kit import SessionPolicy
 
+from ._create_function import call
+
 BATCH = 500
 
 
@@ -282,6 +284,14 @@ class _Builder:
             return text("SELECT pg_advisory_xact_lock(:tag)")
         return None
 
+    @property
+    def create_call(self) -> Any:
+        """A create in one call of the table's function (PostgreSQL; see
+        ``_create_function``), or None elsewhere."""
+        if self.dialect == "postgresql":
+            return call(self.table.name)
+        return None
+
     # -- the whole store ------------------------------------------------------
 
     @property
@@ -352,6 +362,7 @@ class Statements:
     evict: Any
     insert: Any
     lock_user: Any
+    create_call: Any
     page: Any
     forget_keys: Any
     prune: Any

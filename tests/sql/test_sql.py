@@ -24,11 +24,14 @@ from authsessions.sql import (
     UPGRADABLE,
     AsyncSqlSessions,
     SqlSessions,
+    add_create_function,
     add_sign_in_columns,
+    drop_create_function,
     drop_sign_in_columns,
     sessions_table,
     sqlite_engine,
 )
+from authsessions.sql._create_function import drop_function_sql
 from authsessions.testing import FakeClock
 
 
@@ -38,6 +41,13 @@ def _store(engine: Any, **options: Any) -> SqlSessions[Any, Any]:
     )
     store.create_schema()
     return store
+
+
+def _drop_create_function(engine: Any, table: str) -> None:
+    """What a table migrated without ``add_create_function`` lacks: creates
+    then take the transaction under the user's lock."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql(drop_function_sql(table))
 
 
 class Statements:
@@ -163,11 +173,62 @@ def test_a_read_or_a_listing_is_one_statement(where: str, request: pytest.Fixtur
 
 
 @pytest.mark.postgres
-def test_a_create_is_one_short_transaction_under_the_users_lock(postgres_engine: Any) -> None:
+def test_a_create_on_postgresql_is_one_call_of_the_tables_function(
+    postgres_engine: Any,
+) -> None:
+    count = Statements(postgres_engine)
+    store = _store(postgres_engine, policy=SessionPolicy(max_sessions_per_user=2))
+    evicted: list[Any] = []
+    store.add_hook(evicted.append)
+    for label in ("a", "b"):
+        store.create_session(user_id="u", label=label, meta={})
+    sent = count.during(lambda: store.create_session(user_id="u", label="c", meta={}))
+    assert sent == ["SELECT"]  # the function's call, in autocommit: no BEGIN, no COMMIT
+    assert sorted(s.label for s in store.get_sessions_for_user("u")) == ["b", "c"]
+    kinds = [type(e).__name__ for e in evicted]
+    assert kinds == ["SessionCreated", "SessionCreated", "SessionRevoked", "SessionCreated"]
+
+
+@pytest.mark.postgres
+def test_without_the_function_a_create_is_one_short_transaction_under_the_users_lock(
+    postgres_engine: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="authsessions.sql")
     count = Statements(postgres_engine)
     store = _store(postgres_engine, policy=SessionPolicy(max_sessions_per_user=3))
+    _drop_create_function(postgres_engine, store.table.name)
+    # the first create finds the function missing and says so once
+    sent = count.during(lambda: store.create_session(user_id="u", label="", meta={}))
+    assert sent == ["SELECT", "SELECT", "DELETE", "DELETE", "INSERT", "COMMIT"]
     sent = count.during(lambda: store.create_session(user_id="u", label="", meta={}))
     assert sent == ["SELECT", "DELETE", "DELETE", "INSERT", "COMMIT"]
+    said = [m for r in caplog.records if "creates take a transaction" in (m := r.getMessage())]
+    assert len(said) == 1 and f"{store.table.name}_create_v1" in said[0], said
+    store.create_schema()  # adds the function back, and the store uses it again
+    sent = count.during(lambda: store.create_session(user_id="u", label="", meta={}))
+    assert sent == ["SELECT"]
+    assert store.stats().sessions == 3
+
+
+@pytest.mark.postgres
+def test_a_create_under_another_isolation_level_takes_the_transaction(
+    postgres_server: Any,
+) -> None:
+    # a server (or role) whose transactions default to SERIALIZABLE: the
+    # function's statements after the lock would not see what committed
+    # while it waited, so it refuses and the store sets READ COMMITTED itself
+    options = "-c default_transaction_isolation=serializable"
+    engine = sa.create_engine(
+        postgres_server.url, pool_timeout=10, connect_args={"options": options}
+    )
+    count = Statements(engine)
+    store = _store(engine, policy=SessionPolicy(max_sessions_per_user=2))
+    for _ in range(2):
+        store.create_session(user_id="u", label="", meta={})
+    sent = count.during(lambda: store.create_session(user_id="u", label="", meta={}))
+    assert sent == ["SELECT", "DELETE", "DELETE", "INSERT", "COMMIT"]
+    assert store.stats().sessions == 2
+    engine.dispose()
 
 
 # -- real races on PostgreSQL ------------------------------------------------------------
@@ -182,8 +243,13 @@ def _threads(target: Any, count: int) -> None:
 
 
 @pytest.mark.postgres
-def test_racing_creates_at_the_cap_never_leave_more_than_the_cap(postgres_engine: Any) -> None:
+@pytest.mark.parametrize("way", ["function", "transaction"])
+def test_racing_creates_at_the_cap_never_leave_more_than_the_cap(
+    postgres_engine: Any, way: str
+) -> None:
     store = _store(postgres_engine, policy=SessionPolicy(max_sessions_per_user=5))
+    if way == "transaction":
+        _drop_create_function(postgres_engine, store.table.name)
     peaks: list[int] = []
     errors: list[BaseException] = []
 
@@ -393,7 +459,11 @@ def test_a_hung_server_raises_backend_error_within_the_timeout(
     sid = store.create_session(user_id="u", label="", meta={})
     server.signal(signal.SIGSTOP)
     try:
-        for call in (lambda: store.get_session(sid), store.stats):
+        for call in (
+            lambda: store.get_session(sid),
+            store.stats,
+            lambda: store.create_session(user_id="u", label="", meta={}),  # the function
+        ):
             started = time.monotonic()
             with pytest.raises(SessionBackendError) as info:
                 call()
@@ -508,6 +578,8 @@ def test_a_server_hanging_at_commit_bounds_a_create(
     server = postgres_server_factory()
     engine = sa.create_engine(server.url, pool_timeout=1, connect_args={"connect_timeout": 2})
     store = _store(engine, operation_timeout=timedelta(seconds=1))
+    _drop_create_function(engine, store.table.name)
+    store.create_session(user_id="u", label="", meta={})  # finds the function missing
     commit = psycopg.Connection.commit
 
     def stop_at_commit(connection: Any) -> None:
@@ -541,6 +613,9 @@ def test_a_server_hanging_at_commit_bounds_an_asyncio_create(
             engine_options={"connect_args": {"connect_timeout": 2}, "pool_timeout": 1},
         )
         await store.create_schema()
+        async with store.engine.begin() as conn:
+            await conn.exec_driver_sql(drop_function_sql(store.table.name))
+        await store.create_session(user_id="u", label="", meta={})  # finds it missing
         event.listen(store.engine.sync_engine, "commit", stop_at_commit)
         try:
             await store.create_session(user_id="u", label="", meta={})
@@ -680,6 +755,37 @@ def test_the_alembic_operations_add_and_drop_the_sign_in_columns(
         add_sign_in_columns(op, table="no good")
 
 
+@pytest.mark.parametrize("where", ["sqlite", "postgres"])
+def test_the_alembic_operations_add_and_drop_the_create_function(
+    where: str, request: pytest.FixtureRequest
+) -> None:
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    engine = sqlite_engine() if where == "sqlite" else request.getfixturevalue("postgres_engine")
+    count = Statements(engine)
+    store = _store(engine)
+    name = store.table.name
+
+    def migrate(step: Any) -> None:
+        with engine.begin() as conn:
+            step(Operations(MigrationContext.configure(conn)), table=name)
+
+    migrate(drop_create_function)
+    create = count.during(lambda: store.create_session(user_id="ann", label="", meta={}))
+    one_call = ["SELECT"] if where == "postgres" else []
+    assert create != one_call
+    migrate(add_create_function)
+    again = SqlSessions(engine, table=name)  # a new process, say
+    create = count.during(lambda: again.create_session(user_id="ann", label="", meta={}))
+    assert (create == one_call) == (where == "postgres")
+    assert again.stats().sessions == 2
+    with pytest.raises(ConfigurationError):  # checked before anything runs
+        add_create_function(None, table="no good")
+    if where == "sqlite":
+        engine.dispose()
+
+
 class _Silent:
     """A TCP port that accepts connections (the kernel's backlog) and never
     answers: a hung host, as a client sees it while connecting."""
@@ -807,7 +913,9 @@ def test_single_statements_skip_sqlalchemy_and_stay_one_statement(
     driver = DriverStatements(monkeypatch)
     assert driver.during(lambda: touching.get_session(sid)) == ["UPDATE"]
     assert driver.during(lambda: touching.get_sessions_for_user("u")) == ["WITH"]
-    assert executed == [], "the reads went through SQLAlchemy's execution"
+    create = driver.during(lambda: touching.create_session(user_id="u", label="", meta={}))
+    assert create == ["SELECT"]  # the table's function
+    assert executed == [], "the calls went through SQLAlchemy's execution"
     with engine.connect() as conn:  # the pooled connection is left as it was found
         assert conn.get_isolation_level() == "READ COMMITTED"
         assert conn.execute(sa.text("SELECT 1")).scalar() == 1
@@ -852,13 +960,14 @@ def test_sqlite_single_statements_skip_sqlalchemy_and_commit_on_their_own(
 
 
 @pytest.mark.postgres
-def test_a_create_on_postgresql_is_two_round_trips_without_sqlalchemy(
+def test_without_the_function_a_create_is_two_round_trips_without_sqlalchemy(
     postgres_server: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import psycopg
 
     engine = sa.create_engine(postgres_server.url, pool_timeout=10)
     store = _store(engine, policy=SessionPolicy(max_sessions_per_user=2))
+    _drop_create_function(engine, store.table.name)
     store.create_session(user_id="u", label="a", meta={})
     store.create_session(user_id="u", label="b", meta={})
     executed: list[str] = []
