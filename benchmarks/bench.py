@@ -103,7 +103,7 @@ def _instrumented(store: Any, *, sampled: float = 1.0, traces: bool = True) -> A
 
 def _snapshot_commands(prefix: str, parsed: Any) -> list[tuple[str, ...]]:
     """The commands of a read between touches, as the store sends them."""
-    return Peeks(RedisLayout(prefix), THROTTLED, 0).commands(parsed)
+    return Peeks(RedisLayout(prefix), THROTTLED).commands(parsed)
 
 
 def _bare_snapshot(client: Any, commands: list[tuple[str, ...]]) -> Any:

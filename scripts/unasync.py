@@ -62,7 +62,6 @@ NAMES = {
     "anext": "next",
     "deliver_async": "deliver",
     "AsyncHook": "Hook",
-    "ASYNCIO_SNAPSHOTS": "SNAPSHOTS",
 }
 
 # dotted module paths (as NAME . NAME sequences) -> replacement

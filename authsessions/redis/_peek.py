@@ -3,20 +3,31 @@
 Between two touches of a session a read changes nothing: ``lua/read.lua``
 only checks the secret, the expiry and the record's time to live. A store
 whose policy touches at most every ``touch_interval`` answers such reads
-from a snapshot of three plain commands in one ``MULTI``/``EXEC`` (the
-record, its last use, the record's expiry time), checked here exactly as
-the script checks them; Redis runs no Lua for it (on a 2-vCPU machine the
-round trip is about 0.6 of the script's). Whatever the snapshot cannot
-settle goes to the script, which stays the one authority: a touch that is
-due, an expired session (the script removes it: expiry is final), a
-secret that is not the record's (the script tells a stolen one from a
-wrong one), a record whose time to live is short of the policy's (the
-script extends it), anything that is not a plain record.
+from two plain commands sent together (``GET`` the record, ``ZSCORE`` its
+last use), checked here exactly as the script checks them; Redis runs no
+Lua for it. Whatever the snapshot cannot settle goes to the script, which
+stays the one authority: a touch that is due, an expired session (the
+script removes it: expiry is final), a secret that is not the record's
+(the script tells a stolen one from a wrong one), a last use this store
+has not seen (below), anything that is not a plain record.
 
-To keep a touch from costing two round trips (a snapshot, then the
-script), the store remembers when it last saw each session used
-(``RecentUse``: public keys only, never a secret) and goes straight to the
-script when a touch is due by that memory.
+The store remembers the last use it saw for each session (``RecentUse``:
+public keys only, never a secret), from the script's replies and its own
+snapshots. That memory decides when to try a snapshot at all (a touch due
+by it goes straight to the script: no second round trip), and it replaces
+reading the record's time to live: when it saw that last use, the script
+had made the record outlive the session's expiry under this store's policy
+(or a snapshot had checked so), and only a touch, which moves the last use
+on, can shorten a record's life (every rewrite keeps the TTL; extensions
+only lengthen it). So a snapshot whose last use is the remembered one needs
+no TTL check; one whose last use moved on (another process touched it,
+perhaps under a shorter policy during a deploy) goes to the script, which
+extends the record's life if this store's policy needs it.
+
+The two commands are not a transaction: a write between them either
+changes the last use (to the script) or removes the index entry (nil, as
+the script answers); a rotation right after the ``GET`` reads as the read
+having come just before it.
 """
 
 from __future__ import annotations
@@ -30,30 +41,20 @@ from . import _records
 from ._layout import RedisLayout
 
 SNAPSHOTS = True
-"""Whether ``RedisSessions`` answers reads between touches from snapshots
-(measured: a sync validate between touches 1.24x to 1.37x faster than
-through the script, ``make bench``)."""
-ASYNCIO_SNAPSHOTS = False
-"""Whether ``AsyncRedisSessions`` does. It does not: with redis-py 8.1's
-asyncio client each of a snapshot's five replies costs a timeout context
-and a coroutine, more than Redis saves by running no Lua (one task: the
-same time as the script; 50 tasks: 0.91x). The code path is the sync
-twin's source and is tested with this switched on."""
+"""Whether the Redis stores answer reads between touches from snapshots
+(switched off to compare, in tests and benchmarks)."""
 
 UNDECIDED: Final = object()
 """The snapshot cannot settle the read: run the script."""
-UNSUPPORTED: Final = object()
-"""The server lacks ``PEXPIRETIME`` (Redis before 7.0): stop peeking."""
-REPLIES = 5  # MULTI, three QUEUED, EXEC
+REPLIES = 2  # GET, ZSCORE
 
 
 class Peeks:
     """What one store needs to answer reads from snapshots."""
 
-    def __init__(self, layout: RedisLayout, policy: SessionPolicy, grace_ms: int) -> None:
+    def __init__(self, layout: RedisLayout, policy: SessionPolicy) -> None:
         self._layout = layout
         self._policy = policy
-        self._grace = grace_ms
         self.recent = RecentUse()
 
     def worth_it(self, key: str, now: int) -> bool:
@@ -65,44 +66,31 @@ class Peeks:
 
     def commands(self, parsed: ParsedSessionId) -> list[tuple[str, ...]]:
         record, last_use, _ = self._layout.session_keys(parsed.key)
-        return [
-            ("MULTI",),
-            ("GET", record),
-            ("ZSCORE", last_use, parsed.local),
-            ("PEXPIRETIME", record),
-            ("EXEC",),
-        ]
+        return [("GET", record), ("ZSCORE", last_use, parsed.local)]
 
     def decide(self, parsed: ParsedSessionId, replies: list[Any], now: int) -> Any:
         """What the read script would return for these replies, as the
         store's ``_found_of`` gives it: ``(tail, last use)`` or None; or
-        ``UNDECIDED`` / ``UNSUPPORTED``."""
-        executed = replies[-1]
-        if type(executed) is not list or len(executed) != 3:
-            # an error reply: EXECABORT after a command Redis refused
-            unknown = any("unknown command" in str(reply).lower() for reply in replies)
-            return UNSUPPORTED if unknown else UNDECIDED
-        value, score, expire_at = executed
+        ``UNDECIDED``."""
+        value, score = replies
+        if isinstance(value, Exception) or isinstance(score, Exception):
+            return UNDECIDED  # a key of another type, a MOVED: the script says
         if value is None:
             return None  # no record: the script answers nil, changing nothing
         if score is None:
             return None  # a record no index knows: nil, changing nothing
         parts = _records.record_parts(value)
         last = _number(score)
-        if parts is None or last is None or type(expire_at) is not int:
-            return UNDECIDED
+        if parts is None or last is None or last != self.recent.get(parsed.key):
+            return UNDECIDED  # malformed, or a use this store has not seen
         secret_hash, absolute, tail = parts
         if not hmac.compare_digest(secret_hash, parsed.secret_hash_hex()):
             return UNDECIDED  # wrong, or rotated away: the script tells which
         policy = self._policy
-        expires = policy.expires_ms(absolute, last)
-        if now >= expires:
+        if now >= policy.expires_ms(absolute, last):
             return UNDECIDED  # expired: the script removes it
         if policy.touches(now, last):
             return UNDECIDED  # a touch is due
-        if expire_at < expires + self._grace:
-            return UNDECIDED  # the script extends the record's time to live
-        self.recent.seen(parsed.key, last)
         return tail, last
 
 

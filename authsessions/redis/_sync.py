@@ -63,8 +63,8 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
 
     Every per-session and per-user operation is one Lua script: atomic, one
     round trip, single-slot on a cluster; with a touch interval, a read
-    between touches is a snapshot of plain commands instead (``_peek.py``;
-    the sync store).
+    between touches is a snapshot of two plain commands instead
+    (``_peek.py``).
     The admin paths (``iter_sessions``, ``list_sessions``, ``prune``,
     ``stats``) walk the per-slot registries of this prefix's users, so
     their cost follows this store's users and sessions, not the other keys
@@ -165,7 +165,7 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
         # connections only, and a policy with an interval
         policy = self._config.policy
         self._peeks = (
-            _peek.Peeks(self._layout, policy, self._args.grace_ms)
+            _peek.Peeks(self._layout, policy)
             if _peek.SNAPSHOTS
             and policy.touch_interval_ms > 0
             and getattr(client, "connection", None) is None
@@ -418,12 +418,7 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
                 raise
             finally:
                 pool.release(connection)
-        found = peeks.decide(parsed, replies, now)
-        if found is _peek.UNSUPPORTED:
-            _log.info("Redis lacks PEXPIRETIME (before 7.0): every read runs the read script")
-            self._peeks = None
-            return _peek.UNDECIDED
-        return found
+        return peeks.decide(parsed, replies, now)
 
     def _snapshot_pool(self, parsed: ParsedSessionId) -> Any:
         """The pool of connections to the server holding the session: the
