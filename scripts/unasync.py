@@ -51,6 +51,8 @@ NAMES = {
     "AsyncFlows": "Flows",
     "AsyncEngine": "Engine",
     "AsyncSerial": "Serial",
+    "AsyncFastPath": "FastPath",
+    "_fast_async": "_fast",
     "create_all_async": "create_all",
     "table_columns_async": "table_columns",
     "create_async_engine": "create_engine",

@@ -33,7 +33,7 @@ from authsessions.kit import (
 )
 
 from ._create_function import FALLBACK_STATES, create_function_sql, function_name
-from ._fast import FastPath
+from ._fast_async import AsyncFastPath
 from ._schema import DEFAULT_TABLE, UPGRADABLE, add_column_sql, sessions_table
 from ._statements import BATCH, Statements
 from ._twins import AsyncSerial, create_all_async, shares_one_connection, table_columns_async
@@ -198,8 +198,9 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
         self._timeout = None if operation_timeout is None else operation_timeout.total_seconds()
         _check_pool_wait(engine, self._timeout)
         self._serial = AsyncSerial(shares_one_connection(engine))
-        # sync psycopg engines: single statements skip SQLAlchemy's execution
-        self._fast = FastPath.for_engine(engine)
+        # psycopg engines (and sync sqlite3 ones): single statements skip
+        # SQLAlchemy's execution
+        self._fast = AsyncFastPath.for_engine(engine)
         # PostgreSQL: a create is one call of the table's function until a
         # call says it is missing or refuses the isolation level
         self._create_in_one_call = self._sql.create_call is not None
@@ -382,7 +383,7 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
         async with self._serial:
             with backend_errors("sql", operation):
                 if fast is not None and self._fast is not None:
-                    return self._fast.run(fast, params, self._timeout, started)
+                    return await self._fast.run(fast, params, self._timeout, started)
                 async with self._autocommit.connect() as conn:
                     with deadline(conn, self._timeout, started):
                         result = await conn.execute(statement, params)

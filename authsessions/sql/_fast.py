@@ -14,8 +14,8 @@ invalidated, never returned to the pool. Statements with expanding
 parameters (``IN`` over a list), every other dialect or driver, and an
 engine with ``before_cursor_execute`` or ``after_cursor_execute``
 listeners (an OpenTelemetry or statement-logging instrumentation expects
-to see every statement) keep the SQLAlchemy path, and so does the asyncio
-store.
+to see every statement) keep the SQLAlchemy path. The asyncio store's twin
+for psycopg's asyncio connections is ``_fast_async.AsyncFastPath``.
 """
 
 from __future__ import annotations
@@ -34,24 +34,60 @@ from ._watchdog import deadline
 Compiled = tuple[str, dict[str, Any], tuple[str, ...] | None, bool]
 
 
-class FastPath:
-    """Compiled statements and the calls that run them."""
+class Compiler:
+    """The store's statements compiled once to one engine's driver SQL,
+    and what both direct paths share."""
 
     def __init__(self, engine: sqlalchemy.Engine, *, sqlite: bool = False) -> None:
-        self._engine = engine
+        self._engine = engine  # sync; an AsyncEngine's sync_engine
         self._sqlite = sqlite  # qmark parameters, isolation_level for autocommit
         # statement id -> its SQL, the values of the parameters the
         # statement carries itself (a LIMIT, a literal), and the order of
         # the parameters (positional drivers); or None
         self._sql: dict[int, Compiled | None] = {}
 
+    def watched(self) -> bool:
+        """Whether someone watches the engine's statements (an
+        OpenTelemetry or logging instrumentation): let them see ours."""
+        dispatch = self._engine.dispatch
+        return bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute)
+
+    def sql_of(self, statement: Any) -> Compiled | None:
+        """The driver's SQL for one of the store's statements (built once
+        per store and kept, so its id is stable), or None to take the
+        SQLAlchemy path."""
+        if self.watched():
+            return None
+        key = id(statement)
+        if key not in self._sql:
+            compiled = statement.compile(dialect=self._engine.dialect)
+            expanding = any(getattr(b, "expanding", False) for b in compiled.binds.values())
+            own = {name: value for name, value in compiled.params.items() if value is not None}
+            order = tuple(compiled.positiontup or ()) if self._sqlite else None
+            self._sql[key] = None if expanding else (str(compiled), own, order, _rows(compiled))
+        return self._sql[key]
+
+    def _drop(self, raw: Any, err: BaseException, disconnect: bool) -> None:
+        """Drop a connection that failed. On a disconnect (the server
+        restarted, the network dropped) every connection pooled before it
+        is stale too: mark them all, as SQLAlchemy's own execution does
+        (``Pool._invalidate``, the call its ``Connection`` makes), so the
+        next call gets a fresh one instead of the next dead one."""
+        invalidate_pool = getattr(self._engine.pool, "_invalidate", None)
+        if disconnect and invalidate_pool is not None:
+            invalidate_pool(raw, err)
+        else:
+            raw.invalidate(err)
+
+
+class FastPath(Compiler):
+    """The direct path of a sync psycopg or sqlite3 engine."""
+
     @property
     def pipelines(self) -> bool:
         """Whether ``transaction`` is available: psycopg's pipeline mode,
         and no one watching the statements (see ``sql_of``)."""
-        dispatch = self._engine.dispatch
-        watched = dispatch.before_cursor_execute or dispatch.after_cursor_execute
-        return not self._sqlite and not watched
+        return not self._sqlite and not self.watched()
 
     def is_integrity_error(self, err: BaseException | None) -> bool:
         """Whether the driver raised ``err`` for a violated constraint."""
@@ -69,22 +105,6 @@ class FastPath:
         if dialect.name == "sqlite" and dialect.driver == "pysqlite":
             return cls(engine, sqlite=True)
         return None
-
-    def sql_of(self, statement: Any) -> Compiled | None:
-        """The driver's SQL for one of the store's statements (built once
-        per store and kept, so its id is stable), or None to take the
-        SQLAlchemy path."""
-        dispatch = self._engine.dispatch
-        if dispatch.before_cursor_execute or dispatch.after_cursor_execute:
-            return None  # someone watches the statements: let them see these
-        key = id(statement)
-        if key not in self._sql:
-            compiled = statement.compile(dialect=self._engine.dialect)
-            expanding = any(getattr(b, "expanding", False) for b in compiled.binds.values())
-            own = {name: value for name, value in compiled.params.items() if value is not None}
-            order = tuple(compiled.positiontup or ()) if self._sqlite else None
-            self._sql[key] = None if expanding else (str(compiled), own, order, _rows(compiled))
-        return self._sql[key]
 
     def run(
         self,
@@ -174,21 +194,12 @@ class FastPath:
             raw.close()
 
     def _invalidate(self, raw: Any, err: BaseException) -> None:
-        """Drop a connection that failed. On a disconnect (the server
-        restarted, the network dropped) every connection pooled before it
-        is stale too: mark them all, as SQLAlchemy's own execution does
-        (``Pool._invalidate``, the call its ``Connection`` makes), so the
-        next call gets a fresh one instead of the next dead one."""
         dialect = self._engine.dialect
         dbapi_error = getattr(dialect.loaded_dbapi, "Error", ())
         disconnect = isinstance(err, dbapi_error) and dialect.is_disconnect(
             err, getattr(raw, "dbapi_connection", None), None
         )
-        invalidate_pool = getattr(self._engine.pool, "_invalidate", None)
-        if disconnect and invalidate_pool is not None:
-            invalidate_pool(raw, err)
-        else:
-            raw.invalidate(err)
+        self._drop(raw, err, disconnect)
 
     def _queue(self, dbapi: Any, statement: Any, params: dict[str, Any]) -> Any:
         sql, own, *_ = _compiled(self, statement)

@@ -199,7 +199,8 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
         self._timeout = None if operation_timeout is None else operation_timeout.total_seconds()
         _check_pool_wait(engine, self._timeout)
         self._serial = Serial(shares_one_connection(engine))
-        # sync psycopg engines: single statements skip SQLAlchemy's execution
+        # psycopg engines (and sync sqlite3 ones): single statements skip
+        # SQLAlchemy's execution
         self._fast = FastPath.for_engine(engine)
         # PostgreSQL: a create is one call of the table's function until a
         # call says it is missing or refuses the isolation level

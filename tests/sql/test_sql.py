@@ -999,3 +999,86 @@ def test_without_the_function_a_create_is_two_round_trips_without_sqlalchemy(
         assert conn.get_isolation_level() == "READ COMMITTED"
         assert not conn.connection.driver_connection.autocommit  # type: ignore[union-attr]
     engine.dispose()
+
+
+class AsyncDriverStatements:
+    """Counts what psycopg's asyncio cursor itself executes."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import psycopg
+
+        self.sent: list[str] = []
+        original = psycopg.AsyncCursor.execute
+
+        async def execute(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+            self.sent.append(str(query).split()[0].upper())
+            return await original(cursor, query, *args, **kwargs)
+
+        monkeypatch.setattr(psycopg.AsyncCursor, "execute", execute)
+
+
+@pytest.mark.postgres
+def test_asyncio_single_statements_skip_sqlalchemy_and_stay_one_statement(
+    postgres_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def main() -> None:
+        store: Any = AsyncSqlSessions.from_url(
+            postgres_server.async_url, table=f"t{uuid.uuid4().hex[:12]}"
+        )
+        await store.create_schema()
+        sid = await store.create_session(user_id="u", label="", meta={})
+        executed: list[str] = []
+        event.listen(
+            store.engine.sync_engine, "engine_connect", lambda conn: executed.append("sqlalchemy")
+        )
+        driver = AsyncDriverStatements(monkeypatch)
+        assert await store.get_session(sid) is not None
+        assert await store.get_sessions_for_user("u")
+        assert await store.create_session(user_id="u", label="", meta={})
+        assert driver.sent == ["UPDATE", "WITH", "SELECT"]  # the read, the listing, the function
+        assert executed == [], "the calls went through SQLAlchemy's execution"
+        async with store.engine.connect() as conn:  # the pooled connection as it was found
+            raw = await conn.get_raw_connection()
+            assert raw.driver_connection.autocommit is False
+            assert await conn.get_isolation_level() == "READ COMMITTED"
+        # a statement watcher (an instrumentation) sees every statement again
+        watched = Statements(store.engine.sync_engine)
+        driver.sent.clear()
+        assert await store.get_session(sid) is not None
+        assert watched.sent == ["UPDATE"]
+        await store.aclose()
+
+    asyncio.run(main())
+
+
+@pytest.mark.postgres
+def test_an_asyncio_call_cancelled_midway_gives_back_a_usable_connection(
+    postgres_server_factory: Any,
+) -> None:
+    # a request's task cancelled while its statement is in flight (a client
+    # that went away): that connection must not go back to the pool mid-query
+    server = postgres_server_factory()
+
+    async def main() -> None:
+        store: Any = AsyncSqlSessions.from_url(
+            server.async_url,
+            table=f"t{uuid.uuid4().hex[:12]}",
+            engine_options={"pool_size": 1, "max_overflow": 0},
+        )
+        await store.create_schema()
+        sid = await store.create_session(user_id="u", label="", meta={})
+        server.signal(signal.SIGSTOP)
+        try:
+            read = asyncio.ensure_future(store.get_session(sid))
+            await asyncio.sleep(0.3)  # the statement is out, the server does not answer
+            assert not read.done()
+            read.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await read
+        finally:
+            server.signal(signal.SIGCONT)
+        for _ in range(3):  # the pool's one connection, and the ones after it
+            assert await store.get_session(sid) is not None
+        await store.aclose()
+
+    asyncio.run(main())
