@@ -36,10 +36,12 @@ from sqlalchemy import text
 from ._schema import DEFAULT_TABLE, check_table_name
 
 VERSION = 1
-# SQLSTATEs that send a create to the transaction instead: the function is
-# not there (undefined_function) or refuses the isolation level
-# (feature_not_supported)
-FALLBACK_STATES = frozenset({"42883", "0A000"})
+# SQLSTATEs that send a create to the transaction instead, and what the
+# store logs for each
+FALLBACK_STATES = {
+    "42883": "is missing (create_schema() or add_create_function() adds it)",
+    "0A000": "refuses the server's default isolation level (it needs READ COMMITTED)",
+}
 
 # the arguments in order: (name, PostgreSQL type); the insert's columns
 # are the ones named after them

@@ -556,13 +556,14 @@ class SqlSessions(StoreBase[U, M], Generic[U, M]):
             try:
                 rows = self._one("create_session", self._sql.create_call, arguments)
             except SessionBackendError as err:
-                if _sqlstate(err.__cause__) not in FALLBACK_STATES:
+                why = FALLBACK_STATES.get(_sqlstate(err.__cause__) or "")
+                if why is None:
                     raise
                 self._create_in_one_call = False
                 _log.info(
-                    "create_session: %s is missing or refuses this isolation level; "
-                    "creates take a transaction (create_schema() adds the function)",
+                    "create_session: %s %s; creates take a transaction",
                     function_name(self._table.name),
+                    why,
                 )
             else:
                 return [row[0] for row in rows]

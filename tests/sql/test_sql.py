@@ -203,7 +203,10 @@ def test_without_the_function_a_create_is_one_short_transaction_under_the_users_
     sent = count.during(lambda: store.create_session(user_id="u", label="", meta={}))
     assert sent == ["SELECT", "DELETE", "DELETE", "INSERT", "COMMIT"]
     said = [m for r in caplog.records if "creates take a transaction" in (m := r.getMessage())]
-    assert len(said) == 1 and f"{store.table.name}_create_v1" in said[0], said
+    assert said == [
+        f"create_session: {store.table.name}_create_v1 is missing (create_schema() "
+        "or add_create_function() adds it); creates take a transaction"
+    ]
     store.create_schema()  # adds the function back, and the store uses it again
     sent = count.during(lambda: store.create_session(user_id="u", label="", meta={}))
     assert sent == ["SELECT"]
@@ -212,8 +215,9 @@ def test_without_the_function_a_create_is_one_short_transaction_under_the_users_
 
 @pytest.mark.postgres
 def test_a_create_under_another_isolation_level_takes_the_transaction(
-    postgres_server: Any,
+    postgres_server: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="authsessions.sql")
     # a server (or role) whose transactions default to SERIALIZABLE: the
     # function's statements after the lock would not see what committed
     # while it waited, so it refuses and the store sets READ COMMITTED itself
@@ -228,6 +232,8 @@ def test_a_create_under_another_isolation_level_takes_the_transaction(
     sent = count.during(lambda: store.create_session(user_id="u", label="", meta={}))
     assert sent == ["SELECT", "DELETE", "DELETE", "INSERT", "COMMIT"]
     assert store.stats().sessions == 2
+    said = [m for r in caplog.records if "creates take a transaction" in (m := r.getMessage())]
+    assert len(said) == 1 and "needs READ COMMITTED" in said[0], said
     engine.dispose()
 
 
