@@ -41,7 +41,7 @@ def connection_args(pool: Any) -> tuple[str, ...]:
     if found is None:
         parameter = inspect.signature(method).parameters.get("command_name")
         required = parameter is not None and parameter.default is inspect.Parameter.empty
-        found = _CONNECTION_ARGS[method] = ("MULTI",) if required else ()
+        found = _CONNECTION_ARGS[method] = ("GET",) if required else ()
     return found
 
 
