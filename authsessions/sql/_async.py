@@ -32,7 +32,7 @@ from authsessions.kit import (
     rotated_at,
 )
 
-from ._create_function import FALLBACK_STATES, create_function_sql, function_name
+from ._create_function import create_function_sql, fallback_reason, function_name
 from ._fast_async import AsyncFastPath
 from ._schema import DEFAULT_TABLE, UPGRADABLE, add_column_sql, sessions_table
 from ._statements import BATCH, Statements
@@ -78,16 +78,6 @@ def _signed(tag: str) -> int:
     """A user tag (64 bits, hex) as the signed bigint an advisory lock takes."""
     value = int(tag, 16)
     return value - (1 << 64) if value >= 1 << 63 else value
-
-
-def _sqlstate(err: BaseException | None) -> str | None:
-    """The SQLSTATE of a driver's error, raised by the driver or wrapped
-    by SQLAlchemy (``orig``)."""
-    for candidate in (err, getattr(err, "orig", None)):
-        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
-        if state:
-            return str(state)
-    return None
 
 
 class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
@@ -555,7 +545,7 @@ class AsyncSqlSessions(AsyncStoreBase[U, M], Generic[U, M]):
             try:
                 rows = await self._one("create_session", self._sql.create_call, arguments)
             except SessionBackendError as err:
-                why = FALLBACK_STATES.get(_sqlstate(err.__cause__) or "")
+                why = fallback_reason(err.__cause__)
                 if why is None:
                     raise
                 self._create_in_one_call = False

@@ -38,7 +38,7 @@ from ._schema import DEFAULT_TABLE, check_table_name
 VERSION = 1
 # SQLSTATEs that send a create to the transaction instead, and what the
 # store logs for each
-FALLBACK_STATES = {
+_FALLBACK_STATES = {
     "42883": "is missing (create_schema() or add_create_function() adds it)",
     "0A000": "refuses the server's default isolation level (it needs READ COMMITTED)",
 }
@@ -63,6 +63,18 @@ _ARGUMENTS = (
     ("previous", "text"),
 )
 _COLUMNS = [name for name, _ in _ARGUMENTS[4:]]
+
+
+def fallback_reason(err: BaseException | None) -> str | None:
+    """Why a failed call of the function sends creates to the transaction
+    (what the store logs), or None when ``err`` is another failure. ``err``
+    is the driver's error, raised by the driver or wrapped by SQLAlchemy
+    (``orig``)."""
+    for candidate in (err, getattr(err, "orig", None)):
+        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if state:
+            return _FALLBACK_STATES.get(str(state))
+    return None
 
 
 def function_name(table: str) -> str:

@@ -178,14 +178,14 @@ class FastPath(Compiler):
                             self._queue(dbapi, statement, params)
                         pipeline.sync()  # BEGIN and the lock: the first round trip
                         later = then()
-                        cursors = [self._queue(dbapi, s, p) for s, p in later]
+                        queued = [self._queue(dbapi, s, p) for s, p in later]
                         dbapi.commit()  # the rest and COMMIT: the second
                 finally:
                     if dbapi.info.transaction_status == pq.TransactionStatus.IDLE:
                         dbapi.autocommit, dbapi.isolation_level = was
                 return [
-                    (statement, c.fetchall() if _compiled(self, statement)[3] else c.rowcount)
-                    for (statement, _), c in zip(later, cursors, strict=True)
+                    (statement, cursor.fetchall() if rows else cursor.rowcount)
+                    for (statement, _), (cursor, rows) in zip(later, queued, strict=True)
                 ]
         except Exception as err:
             self._invalidate(raw, err)  # never back to the pool mid-transaction
@@ -201,11 +201,13 @@ class FastPath(Compiler):
         )
         self._drop(raw, err, disconnect)
 
-    def _queue(self, dbapi: Any, statement: Any, params: dict[str, Any]) -> Any:
-        sql, own, *_ = _compiled(self, statement)
+    def _queue(self, dbapi: Any, statement: Any, params: dict[str, Any]) -> tuple[Any, bool]:
+        """Queue ``statement`` on the pipeline: its cursor, and whether it
+        returns rows."""
+        sql, own, _, rows = _compiled(self, statement)
         cursor = dbapi.cursor()
         cursor.execute(sql, {**own, **params} if own else params)
-        return cursor
+        return cursor, rows
 
 
 def _compiled(fast: FastPath, statement: Any) -> Compiled:
