@@ -46,7 +46,6 @@ SNAPSHOTS = True
 
 UNDECIDED: Final = object()
 """The snapshot cannot settle the read: run the script."""
-REPLIES = 2  # GET, ZSCORE
 
 
 class Peeks:

@@ -396,12 +396,13 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
         pool = self._snapshot_pool(parsed)
         if pool is None:
             return _peek.UNDECIDED
+        commands = peeks.commands(parsed)
         with backend_errors("redis", operation):
             connection = pool.get_connection(*_compat.connection_args(pool))
             replies: list[Any] = []
             try:
-                connection.send_packed_command(connection.pack_commands(peeks.commands(parsed)))
-                for _ in range(_peek.REPLIES):
+                connection.send_packed_command(connection.pack_commands(commands))
+                for _ in commands:
                     # every reply is read (an error one kept as its
                     # exception), so the connection stays in step
                     try:
@@ -424,13 +425,17 @@ class RedisSessions(StoreBase[U, M], Generic[U, M]):
         """The pool of connections to the server holding the session: the
         client's; on a cluster, the pool of the primary serving the
         session's slot (all its keys share it), or None where the client
-        keeps no such pool (redis-py's asyncio cluster nodes)."""
+        keeps no such pool. redis-py's asyncio cluster nodes never do: the
+        store then stops trying snapshots, which would only cost each read
+        a slot lookup before the script."""
         client: Any = self._client
         if not self._is_cluster:
             return client.connection_pool
         node = client.get_node_from_key(self._layout.last_use_key(parsed.tag))
-        node_client = getattr(node, "redis_connection", None)
-        return getattr(node_client, "connection_pool", None)
+        if not hasattr(node, "redis_connection"):
+            self._peeks = None
+            return None
+        return getattr(node.redis_connection, "connection_pool", None)
 
     def _read_key(self, key: str) -> Any | None:
         call = self._args.read_key(key, self._config.now_ms())
