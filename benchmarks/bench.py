@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +25,7 @@ import redis.asyncio
 sys.path.insert(0, os.path.dirname(__file__))
 from _fill import LABEL, META, fill_sessions, fill_unrelated, script_args
 from _sql import section_sql
-from _timing import Bench, now_ms, pin
+from _timing import Bench, now_ms, paired, pin
 from baselines import MinimalDictStore, TsPortStore, V1Creates
 
 from authsessions import AsyncRedisSessions, InMemorySessions, RedisSessions, SessionPolicy
@@ -51,7 +53,7 @@ class Report:
         self.parts.append("\n".join(lines))
 
     def text(self, line: str) -> None:
-        self.parts.append(line)
+        self.parts.append(f"\n{line}")
 
     def print(self) -> None:
         print("\n".join(self.parts))
@@ -72,7 +74,8 @@ HEADERS = ["operation", "µs", "baseline", "baseline µs", "ratio", "target", "m
 # -- single operations against their bare scripts ------------------------------------
 
 
-def _instrumented(store: Any, *, sampled: float = 1.0, traces: bool = True) -> Any:
+def _instrumented(store: Any, *, sampled: float = 1.0, traces: bool = True,
+                  metrics: bool = True, duration_sample: float = 1.0) -> Any:  # fmt: skip
     """``store`` with OpenTelemetry on, as a deployment would run it: the
     SDK's providers, spans batched to an exporter (one that drops them: the
     export happens off the request path), metrics aggregated in memory."""
@@ -96,8 +99,79 @@ def _instrumented(store: Any, *, sampled: float = 1.0, traces: bool = True) -> A
     tracer_provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(sampled)))
     tracer_provider.add_span_processor(BatchSpanProcessor(Dropped()))
     meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
-    return instrument(
-        store, tracer_provider=tracer_provider, meter_provider=meter_provider, traces=traces
+    return instrument(store, tracer_provider=tracer_provider, meter_provider=meter_provider,
+                      traces=traces, metrics=metrics,
+                      duration_sample=duration_sample)  # fmt: skip
+
+
+def _in_requests(call: Callable[[], Any], sampled_every: int = 0) -> Callable[[], Any]:
+    """``call`` under a request span, made current as a web framework's
+    instrumentation does (the baseline pays the same context switch): one
+    the sampler dropped, or with ``sampled_every=k`` every k-th one kept
+    (a 10% rate: nine requests in ten are dropped)."""
+    from opentelemetry import context, trace
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
+    def request(flags: int) -> Any:
+        span = SpanContext(0x5EED, 0x5EED, is_remote=False, trace_flags=TraceFlags(flags))
+        return trace.set_span_in_context(NonRecordingSpan(span))
+
+    dropped, kept = request(TraceFlags.DEFAULT), request(TraceFlags.SAMPLED)
+    requests = [kept] + [dropped] * (sampled_every - 1) if sampled_every else [dropped]
+    turn = itertools.cycle(requests)
+
+    def run() -> Any:
+        token = context.attach(next(turn))
+        try:
+            return call()
+        finally:
+            context.detach(token)
+
+    return run
+
+
+def section_otel(ctx: Any) -> None:
+    """OpenTelemetry on against off: each row a pair of stores timed call
+    by call (``paired``), a touching validate, the target's operation."""
+    client, report = ctx.client, ctx.report
+    prefix = "otel:"
+
+    def store(**options: Any) -> Any:
+        return _instrumented(RedisSessions(client, prefix=prefix, policy=UNLIMITED), **options)
+
+    plain = RedisSessions(client, prefix=prefix, policy=UNLIMITED)
+    sid = plain.create_session(user_id="alice", label="Firefox on Linux", meta={"role": "user"})
+    deployed = store(sampled=0.1, duration_sample=0.1)
+    cases = [
+        ("metrics, every duration", store(traces=False), None),
+        ("metrics, 10% of durations", store(traces=False, duration_sample=0.1), None),
+        ("every call traced, every duration", store(), None),
+        ("traces sampled at 10%, no request span; every duration", store(sampled=0.1), None),
+        ("as deployed, in a request not sampled", deployed, 0),
+        ("as deployed, in a sampled request", deployed, 1),
+        ("as deployed, requests sampled at 10%", deployed, 10),
+        ("as deployed, requests sampled at 1%", deployed, 100),
+    ]
+    rows = []
+    for label, instrumented, requests in cases:
+        on = lambda s=instrumented: s.get_user_id_from_session(sid)  # noqa: E731
+        off = lambda: plain.get_user_id_from_session(sid)  # noqa: E731
+        if requests is not None:
+            on, off = _in_requests(on, requests), _in_requests(off, requests)
+        print(f"  OpenTelemetry: {label}", file=sys.stderr)
+        us_on, us_off = paired(on, off, rounds=ctx.rounds, n=ctx.n)
+        rows.append(_ratio_row({label: us_on, "off": us_off}, label, "off", 0.9))
+    report.table(
+        f"OpenTelemetry on against off, a sync touching validate (median of {ctx.rounds} "
+        f"rounds of {ctx.n} pairs, each pair timed call by call in alternating order; ratio = "
+        f"off / on)", HEADERS, rows,
+    )  # fmt: skip
+    report.text(
+        "The SDK's providers, spans batched to an exporter that drops them, metrics in "
+        "memory. 'traces sampled at 10%': `ParentBased(TraceIdRatioBased(0.1))`; '10% of "
+        "durations': `instrument(..., duration_sample=0.1)`; 'as deployed': both, under a "
+        "request span made current by the web framework (the plain store under the same "
+        "span), dropped or kept by the request's sampler."
     )
 
 
@@ -145,20 +219,6 @@ def section_ops(ctx: Any) -> None:
         "sync bare read script, touching", lambda: bare(scripts.READ, args.read(parsed, now_ms()))
     )
     bench.add("sync get_session, touching", lambda: store.get_session(sid))
-    traced = _instrumented(RedisSessions(client, prefix=prefix, policy=UNLIMITED))
-    bench.add(
-        "sync validate, touching, OpenTelemetry on", lambda: traced.get_user_id_from_session(sid)
-    )
-    sampled = _instrumented(RedisSessions(client, prefix=prefix, policy=UNLIMITED), sampled=0.1)
-    bench.add(
-        "sync validate, touching, OpenTelemetry 10% sampled",
-        lambda: sampled.get_user_id_from_session(sid),
-    )
-    measured = _instrumented(RedisSessions(client, prefix=prefix, policy=UNLIMITED), traces=False)
-    bench.add(
-        "sync validate, touching, OpenTelemetry metrics only",
-        lambda: measured.get_user_id_from_session(sid),
-    )
     snapshot = _snapshot_commands(prefix, parsed2)
     bench.add("sync bare snapshot read, throttled", lambda: _bare_snapshot(client, snapshot))
     bench.add("sync validate, throttled", lambda: throttled.get_user_id_from_session(sid2))
@@ -291,10 +351,6 @@ def section_ops(ctx: Any) -> None:
     rows = []
     for ours, base, target in [
         ("sync validate, touching", "sync bare read script, touching", 0.85),
-        ("sync validate, touching, OpenTelemetry on", "sync bare read script, touching", 0.85),
-        ("sync validate, touching, OpenTelemetry on", "sync validate, touching", 0.9),
-        ("sync validate, touching, OpenTelemetry 10% sampled", "sync validate, touching", 0.9),
-        ("sync validate, touching, OpenTelemetry metrics only", "sync validate, touching", 0.9),
         ("sync validate, throttled", "sync bare read script, throttled", 0.85),
         ("sync get_session, touching", "sync bare read script, touching", 0.85),
         ("sync get_session, throttled", "sync bare read script, throttled", 0.85),
@@ -525,7 +581,7 @@ def section_memory(ctx: Any) -> None:
     )
 
 
-SECTIONS = {"ops": section_ops, "cap": section_cap, "admin": section_admin,
+SECTIONS = {"ops": section_ops, "otel": section_otel, "cap": section_cap, "admin": section_admin,
             "stream": section_stream, "memory": section_memory, "sql": section_sql}  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import StatusCode
 from starlette.testclient import TestClient
 
@@ -25,6 +26,7 @@ from authsessions import (
     AsyncInMemorySessions,
     InMemorySessions,
     SessionBackendError,
+    SessionId,
     SessionPolicy,
 )
 from authsessions.otel import (
@@ -38,6 +40,7 @@ from authsessions.otel import (
 )
 from authsessions.starlette import SessionAuth
 
+NONSENSE = SessionId("nonsense")
 SESSION_ID = re.compile(r"[0-9a-f]{32}\.[A-Za-z0-9_-]{43}")
 POLICY = SessionPolicy(
     max_sessions_per_user=2,
@@ -95,7 +98,7 @@ def _journey(store: Any, run: Callable[[Any], Any]) -> list[str]:
     """Every operation once (and an eviction); the SessionIds it made."""
     ids = [run(store.create_session(user_id="ann", label="a", meta={})) for _ in range(3)]
     run(store.get_session(ids[2]))
-    run(store.get_session("nonsense"))
+    run(store.get_session(NONSENSE))
     run(store.get_user_id_from_session(ids[2]))
     run(store.get_session_meta(ids[2]))
     run(store.set_session_meta(ids[2], {"x": 1}))
@@ -188,6 +191,11 @@ def test_every_call_is_a_span_and_the_metrics_count_what_happened(
         assert f"authsessions.{operation}" in names, (operation, names)
     assert names.count("authsessions.create_session") == 4
     assert telemetry.total("authsessions.sessions.created") == 4
+    calls = "authsessions.operation.calls"
+    assert telemetry.total(calls, **{"authsessions.operation": "create_session"}) == 4
+    assert telemetry.total(calls, **{"authsessions.operation": "get_session"}) == 3
+    assert telemetry.total(calls, **{"authsessions.operation": "get_session",
+                                     "authsessions.outcome": "not_found"}) == 2  # fmt: skip
     assert telemetry.total("authsessions.sessions.evicted") == 1, "the third create evicted one"
     revoked = "authsessions.sessions.revoked"
     assert telemetry.total(revoked, **{"authsessions.revoke.reason": "revoked"}) == 1
@@ -230,6 +238,8 @@ def test_a_backend_failure_is_an_error_span_and_counted_by_its_cause(
     assert (
         telemetry.total("authsessions.backend.errors", **{"error.type": "OperationalError"}) == 1
     )
+    errors = {"authsessions.outcome": "error"}
+    assert telemetry.total("authsessions.operation.calls", **errors) == 1
 
 
 def test_a_fastapi_requests_store_calls_are_spans_under_the_request_span(
@@ -276,7 +286,8 @@ def test_instrument_all_covers_stores_built_afterwards(telemetry: Telemetry) -> 
         uninstrument_all()
     assert not is_instrumented(InMemorySessions())
     assert set(METRICS) == {
-        "authsessions.operation.duration", "authsessions.backend.errors",
+        "authsessions.operation.duration", "authsessions.operation.calls",
+        "authsessions.backend.errors",
         "authsessions.sessions.created", "authsessions.sessions.revoked",
         "authsessions.sessions.evicted", "authsessions.sessions.pruned",
         "authsessions.sessions.theft_suspected",
@@ -379,3 +390,119 @@ def test_a_sampled_out_call_leaves_its_children_unsampled(asyncio_store: bool) -
     run(store.create_session(user_id="ann", label="", meta={}))
     tracer.start_span("elsewhere").end()  # the sampler keeps other roots
     assert [span.name for span in spans.get_finished_spans()] == ["elsewhere"]
+
+
+def _histogram_count(telemetry: Telemetry, **attributes: str) -> int:
+    return sum(
+        p.count
+        for p in telemetry.points().get("authsessions.operation.duration", [])
+        if all(p.attributes.get(k) == v for k, v in attributes.items())
+    )
+
+
+def test_a_duration_sample_records_that_share_and_counts_every_call(
+    telemetry: Telemetry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    from authsessions.sql import SqlSessions, sqlite_engine
+
+    draws = iter([k / 100 for k in range(100)] * 2)  # an even spread, no luck involved
+    monkeypatch.setattr(random, "random", lambda: next(draws))
+    store = instrument(InMemorySessions(), duration_sample=0.1, **telemetry.providers())
+    for _ in range(100):
+        store.get_session(NONSENSE)
+    read = {"authsessions.operation": "get_session"}
+    assert _histogram_count(telemetry, **read) == 10
+    assert telemetry.total("authsessions.operation.calls", **read) == 100
+    failing = instrument(SqlSessions(sqlite_engine(), table="missing"), duration_sample=0.1,
+                         **telemetry.providers())  # fmt: skip
+    for _ in range(3):
+        with pytest.raises(SessionBackendError):
+            failing.stats()
+    assert _histogram_count(telemetry, **{"authsessions.outcome": "error"}) == 3, (
+        "every failed call's duration is recorded"
+    )
+
+
+@pytest.mark.parametrize("bad", [0, 0.0, -0.5, 1.5, float("nan"), True, "0.1", None])
+def test_a_duration_sample_outside_zero_to_one_is_refused_and_changes_nothing(
+    telemetry: Telemetry, bad: Any
+) -> None:
+    store = InMemorySessions()
+    with pytest.raises(ValueError, match=r"duration_sample must be a number in \(0, 1\]"):
+        instrument(store, duration_sample=bad, **telemetry.providers())
+    assert not is_instrumented(store)
+    with pytest.raises(ValueError, match="duration_sample"):
+        instrument_all(duration_sample=bad, **telemetry.providers())
+    assert not is_instrumented(InMemorySessions())
+
+
+def test_stores_on_one_provider_add_their_calls_and_providers_keep_their_own() -> None:
+    first, second = Telemetry(), Telemetry()
+    a = instrument(InMemorySessions(), **first.providers())
+    b = instrument(InMemorySessions(), **first.providers())
+    c = instrument(InMemorySessions(), **second.providers())
+    for store, calls in ((a, 2), (b, 3), (c, 5)):
+        for _ in range(calls):
+            store.get_session(NONSENSE)
+    read = {"authsessions.operation": "get_session"}
+    assert first.total("authsessions.operation.calls", **read) == 5
+    assert second.total("authsessions.operation.calls", **read) == 5
+    a.get_session(NONSENSE)
+    assert first.total("authsessions.operation.calls", **read) == 6, "a cumulative counter"
+
+
+class _CountingIds(RandomIdGenerator):
+    """The SDK's id generator, counting the spans started (sampled or not)."""
+
+    spans = 0
+
+    def generate_span_id(self) -> int:
+        self.spans += 1
+        return super().generate_span_id()
+
+
+def _unsampled_parent() -> Any:
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
+    return NonRecordingSpan(SpanContext(0x1234, 0x5678, is_remote=True,
+                                        trace_flags=TraceFlags(TraceFlags.DEFAULT)))  # fmt: skip
+
+
+@pytest.mark.parametrize("asyncio_store", [False, True])
+def test_under_an_unsampled_parent_a_call_starts_no_span_and_its_children_follow(
+    asyncio_store: bool,
+) -> None:
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased
+
+    spans, ids = InMemorySpanExporter(), _CountingIds()
+    provider = TracerProvider(sampler=ParentBased(ALWAYS_ON), id_generator=ids)
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    tracer = provider.get_tracer("app")
+    store: Any = AsyncInMemorySessions() if asyncio_store else InMemorySessions()
+    store.add_hook(lambda event: tracer.start_span("hook").end())
+    instrument(store, tracer_provider=provider, meter_provider=MeterProvider())
+    run = _runner()
+    with trace.use_span(_unsampled_parent()):
+        run(store.create_session(user_id="ann", label="", meta={}))
+        run(_drain(store.iter_sessions()))
+    assert ids.spans == 1, "only the hook's span is started (and dropped)"
+    assert spans.get_finished_spans() == ()
+    run(store.stats())  # no parent: the sampler decides, and keeps it
+    assert [span.name for span in spans.get_finished_spans()] == ["authsessions.stats"]
+
+
+def test_under_an_unsampled_parent_a_sampler_that_ignores_parents_still_decides() -> None:
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace.sampling import ALWAYS_ON
+
+    spans = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ALWAYS_ON)
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    store = instrument(InMemorySessions(), tracer_provider=provider,
+                       meter_provider=MeterProvider())  # fmt: skip
+    with trace.use_span(_unsampled_parent()):
+        store.stats()
+    assert [span.name for span in spans.get_finished_spans()] == ["authsessions.stats"]
