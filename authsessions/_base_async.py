@@ -369,8 +369,12 @@ class AsyncStoreBase(Generic[U, M]):
                 labels[session.label] += 1
                 per_user[session.user_id] += 1
         histogram = Counter(per_user.values())
+        # the live counts from the breakdown's own walk: a login or logout
+        # between the two walks must not leave sessions != sum(by_label)
         return attrs.evolve(
             counts,
+            sessions=sum(labels.values()),
+            users=len(per_user),
             by_label=dict(labels.most_common()),
             sessions_per_user=dict(sorted(histogram.items())),
         )

@@ -172,6 +172,11 @@ class SessionStats:
         sessions_per_user: with ``stats(breakdown=True)``, a histogram: how
             many users have 1, 2, ... live sessions (``{1: 930, 2: 61}``);
             None otherwise.
+
+    With ``breakdown=True``, ``sessions`` and ``users`` are counted in the
+    same walk as the breakdown, so they agree with it even while users log
+    in and out; ``expired_not_collected`` and ``sessions_per_node`` come
+    from the store's own count, a moment earlier.
     """
 
     sessions: int

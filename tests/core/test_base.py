@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from authsessions import SessionBackendError
+from authsessions import SessionBackendError, SessionStats
 from authsessions.kit import StoreBase
 from authsessions.reference import AsyncDictSessions, DictSessions
 
@@ -114,3 +114,33 @@ def test_the_asyncio_base_locks_each_operation_for_other_tasks() -> None:
 def test_the_repr_summarises_without_io() -> None:
     store: DictSessions[int, Any] = DictSessions(user_id_type=int)
     assert repr(store) == "DictSessions(user_id_type=int, meta_type=dict[str, Any], records=0)"
+
+
+class LoginDuringStats(DictSessions[str, Any]):
+    """A login lands between the counts' walk and the breakdown's."""
+
+    def _stats(self) -> Any:
+        counts = super()._stats()
+        self.create_session(user_id="late", label="phone", meta={})
+        return counts
+
+
+class AsyncLoginDuringStats(AsyncDictSessions[str, Any]):
+    async def _stats(self) -> Any:
+        counts = await super()._stats()
+        await self.create_session(user_id="late", label="phone", meta={})
+        return counts
+
+
+async def _breakdown(store: AsyncDictSessions[str, Any]) -> SessionStats:
+    await store.create_session(user_id="ann", label="laptop", meta={})
+    return await store.stats(breakdown=True)
+
+
+def test_a_breakdown_agrees_with_its_own_counts_when_logins_race_it() -> None:
+    sync = LoginDuringStats()
+    sync.create_session(user_id="ann", label="laptop", meta={})
+    for stats in (sync.stats(breakdown=True), asyncio.run(_breakdown(AsyncLoginDuringStats()))):
+        assert stats.by_label is not None and stats.sessions_per_user is not None
+        assert stats.sessions == sum(stats.by_label.values()) == 2, stats
+        assert stats.users == sum(stats.sessions_per_user.values()) == 2, stats
