@@ -276,12 +276,20 @@ def test_a_fastapi_requests_store_calls_are_spans_under_the_request_span(
                for s in children)  # fmt: skip
 
 
-def test_instrument_all_covers_stores_built_afterwards(telemetry: Telemetry) -> None:
+def test_instrument_all_covers_stores_built_afterwards(
+    telemetry: Telemetry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    monkeypatch.setattr(random, "random", lambda: 0.5)  # outside a 10% sample
     before = InMemorySessions()
-    instrument_all(**telemetry.providers())
+    instrument_all(duration_sample=0.1, **telemetry.providers())
     try:
         after = InMemorySessions()
         assert is_instrumented(after) and not is_instrumented(before)
+        after.get_session(NONSENSE)
+        assert telemetry.total("authsessions.operation.calls") == 1
+        assert _histogram_count(telemetry) == 0, "instrument_all passes duration_sample on"
     finally:
         uninstrument_all()
     assert not is_instrumented(InMemorySessions())
