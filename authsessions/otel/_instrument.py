@@ -217,10 +217,7 @@ class _Operation:
         self.name = f"authsessions.{operation}"
         # metrics carry the operation and backend (every attribute costs a
         # hash per record); spans also name the store's class
-        self.attributes = {
-            "authsessions.backend": str(getattr(store, "backend", type(store).__name__)),
-            "authsessions.operation": operation,
-        }
+        self.attributes = _attributes(store, operation)
         self.span_attributes = {**self.attributes, "authsessions.store": type(store).__name__}
         # the store sends events: the counting hook counts what they say
         self.hooked = callable(getattr(store, "add_hook", None))
@@ -471,6 +468,14 @@ def instrument(
     return store
 
 
+def _attributes(store: Any, operation: str) -> dict[str, str]:
+    """What every metric of ``store``'s ``operation`` carries."""
+    return {
+        "authsessions.backend": str(getattr(store, "backend", type(store).__name__)),
+        "authsessions.operation": operation,
+    }
+
+
 def _check_sample(duration_sample: object) -> None:
     if (
         isinstance(duration_sample, bool)
@@ -484,8 +489,8 @@ def _check_sample(duration_sample: object) -> None:
 
 
 def _counting_hook(store: Any, telemetry: _Telemetry) -> Callable[[SessionEvent[Any]], None]:
-    created = _Operation(telemetry, store, "create_session").attributes
-    read = _Operation(telemetry, store, "get_session").attributes
+    created = _attributes(store, "create_session")
+    read = _attributes(store, "get_session")
     revoked = {
         reason: {**created, "authsessions.revoke.reason": value}
         for reason, value in _REASONS.items()

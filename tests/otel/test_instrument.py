@@ -366,14 +366,26 @@ class _DropsOurSpans:
         return "drops authsessions spans"
 
 
+def _whose_hook_starts_a_span(provider: TracerProvider, asyncio_store: bool) -> Any:
+    """A store instrumented on ``provider`` whose hook starts a span of the
+    app's, as a hook that calls out (an e-mail, an HTTP audit log) would."""
+    tracer = provider.get_tracer("app")
+    store: Any = AsyncInMemorySessions() if asyncio_store else InMemorySessions()
+    store.add_hook(lambda event: tracer.start_span("hook").end())
+    return instrument(store, tracer_provider=provider, meter_provider=MeterProvider())
+
+
+def _exported(provider: TracerProvider) -> InMemorySpanExporter:
+    spans = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    return spans
+
+
 @pytest.mark.parametrize("asyncio_store", [False, True])
 def test_spans_started_inside_a_store_call_are_its_children(
     telemetry: Telemetry, asyncio_store: bool
 ) -> None:
-    tracer = telemetry.tracer_provider.get_tracer("app")
-    store: Any = AsyncInMemorySessions() if asyncio_store else InMemorySessions()
-    store.add_hook(lambda event: tracer.start_span("hook").end())
-    instrument(store, **telemetry.providers())
+    store = _whose_hook_starts_a_span(telemetry.tracer_provider, asyncio_store)
     run = _runner()
     run(store.create_session(user_id="ann", label="", meta={}))
     spans = {span.name: span for span in telemetry.spans.get_finished_spans()}
@@ -387,16 +399,12 @@ def test_spans_started_inside_a_store_call_are_its_children(
 def test_a_sampled_out_call_leaves_its_children_unsampled(asyncio_store: bool) -> None:
     from opentelemetry.sdk.trace.sampling import ParentBased
 
-    spans = InMemorySpanExporter()
     provider = TracerProvider(sampler=ParentBased(_DropsOurSpans()))  # type: ignore[arg-type]
-    provider.add_span_processor(SimpleSpanProcessor(spans))
-    tracer = provider.get_tracer("app")
-    store: Any = AsyncInMemorySessions() if asyncio_store else InMemorySessions()
-    store.add_hook(lambda event: tracer.start_span("hook").end())
-    instrument(store, tracer_provider=provider, meter_provider=MeterProvider())
+    spans = _exported(provider)
+    store = _whose_hook_starts_a_span(provider, asyncio_store)
     run = _runner()
     run(store.create_session(user_id="ann", label="", meta={}))
-    tracer.start_span("elsewhere").end()  # the sampler keeps other roots
+    provider.get_tracer("app").start_span("elsewhere").end()  # the sampler keeps other roots
     assert [span.name for span in spans.get_finished_spans()] == ["elsewhere"]
 
 
@@ -485,13 +493,10 @@ def test_under_an_unsampled_parent_a_call_starts_no_span_and_its_children_follow
     from opentelemetry import trace
     from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased
 
-    spans, ids = InMemorySpanExporter(), _CountingIds()
+    ids = _CountingIds()
     provider = TracerProvider(sampler=ParentBased(ALWAYS_ON), id_generator=ids)
-    provider.add_span_processor(SimpleSpanProcessor(spans))
-    tracer = provider.get_tracer("app")
-    store: Any = AsyncInMemorySessions() if asyncio_store else InMemorySessions()
-    store.add_hook(lambda event: tracer.start_span("hook").end())
-    instrument(store, tracer_provider=provider, meter_provider=MeterProvider())
+    spans = _exported(provider)
+    store = _whose_hook_starts_a_span(provider, asyncio_store)
     run = _runner()
     with trace.use_span(_unsampled_parent()):
         run(store.create_session(user_id="ann", label="", meta={}))
@@ -506,9 +511,8 @@ def test_under_an_unsampled_parent_a_sampler_that_ignores_parents_still_decides(
     from opentelemetry import trace
     from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 
-    spans = InMemorySpanExporter()
     provider = TracerProvider(sampler=ALWAYS_ON)
-    provider.add_span_processor(SimpleSpanProcessor(spans))
+    spans = _exported(provider)
     store = instrument(InMemorySessions(), tracer_provider=provider,
                        meter_provider=MeterProvider())  # fmt: skip
     with trace.use_span(_unsampled_parent()):
